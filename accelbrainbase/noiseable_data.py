@@ -1,0 +1,11 @@
+"""The ``NoiseableData`` interface."""
+from abc import ABCMeta, abstractmethod
+
+
+class NoiseableData(metaclass=ABCMeta):
+    """Something that corrupts a tensor, e.g. for denoising auto-encoders."""
+
+    @abstractmethod
+    def noise(self, arr):
+        """Return a noised copy of ``arr`` with the same shape."""
+        raise NotImplementedError()

@@ -1,0 +1,11 @@
+"""The ``RegularizatableData`` interface."""
+from abc import ABCMeta, abstractmethod
+
+
+class RegularizatableData(metaclass=ABCMeta):
+    """A regularizer applied to learned parameters after each optimizer step."""
+
+    @abstractmethod
+    def regularize(self, params_dict):
+        """Take ``{name: NDArray}`` and return the (possibly modified) dict."""
+        raise NotImplementedError()
