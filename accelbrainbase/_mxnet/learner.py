@@ -1,0 +1,240 @@
+"""What every trainable block shares: the engine hooks and the contract's common methods.
+
+A model class inherits ``(Learner, HybridBlock, ObservableData)`` behaviour by listing
+``Learner`` first in its bases; the only things it must add are its layers,
+``forward_propagation(F, x)`` and (if not a plain Gluon loss) ``compute_loss``.  Models whose
+learning is not plain back-propagation override :meth:`training_step`.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Dict, Optional, Sequence
+
+import mxnet as mx
+import numpy as np
+from mxnet import autograd, gluon
+from mxnet.gluon.utils import split_and_load
+
+from accelbrainbase._mxnet.checks import check_list_of, check_type
+from accelbrainbase._mxnet.context import ctx_list, first_ctx, resolve_ctx
+from accelbrainbase._mxnet.engine import fit
+from accelbrainbase._mxnet.history import LossHistory
+from accelbrainbase.computable_loss import ComputableLoss
+from accelbrainbase.iteratable_data import IteratableData
+from accelbrainbase.regularizatable_data import RegularizatableData
+
+logger = logging.getLogger("accelbrainbase")
+
+#: hybridize() options for blocks whose input shapes are stable between calls
+HYBRIDIZE_OPTIONS = {"static_alloc": True, "static_shape": True}
+
+
+def make_trainer(params, optimizer_name: str, learning_rate: float, wd: Optional[float] = None,
+                 kvstore: str = "device", optimizer_params: Optional[dict] = None) -> gluon.Trainer:
+    """A ``gluon.Trainer`` over ``params`` (``kvstore`` may be 'local', 'device', 'dist_sync', ...)."""
+    options = {"learning_rate": learning_rate}
+    if wd is not None:
+        options["wd"] = wd
+    options.update(optimizer_params or {})
+    return gluon.Trainer(params, optimizer_name, options, kvstore=kvstore)
+
+
+def check_loss(computable_loss, name: str = "computable_loss"):
+    """A loss must be a ``ComputableLoss`` or a ``gluon.loss.Loss``."""
+    return check_type(computable_loss, (ComputableLoss, gluon.loss.Loss), name)
+
+
+def check_initializer(initializer, name: str = "initializer"):
+    return check_type(initializer, mx.initializer.Initializer, name, allow_none=True)
+
+
+def check_regularizers(regularizatable_data_list, name: str = "regularizatable_data_list") -> list:
+    return check_list_of(regularizatable_data_list, RegularizatableData, name)
+
+
+class Learner:
+    """Mixin giving a HybridBlock the engine hooks and the contract's shared methods."""
+
+    _init_deferred_flag = False
+    _history: Optional[LossHistory] = None
+    regularizatable_data_list: Sequence = ()
+    epoch = 0
+    iter_n = 0
+
+    #: attributes that may hold blocks but must not become Gluon children
+    _UNREGISTERED = frozenset({"computable_loss"})
+
+    def __setattr__(self, name, value):
+        if name in self._UNREGISTERED:
+            object.__setattr__(self, name, value)  # runs the property setter, skips registration
+        else:
+            super().__setattr__(name, value)
+
+    # ------------------------------------------------------------------ configuration
+    @property
+    def init_deferred_flag(self) -> bool:
+        """When True the constructor skips initialization, trainer and hybridization
+        (composites set it on their parts before building them)."""
+        return self._init_deferred_flag
+
+    @init_deferred_flag.setter
+    def init_deferred_flag(self, value: bool) -> None:
+        self._init_deferred_flag = value
+
+    def _setup_learning(self, learning_rate: float, learning_attenuate_rate: float, attenuate_epoch: int,
+                        optimizer_name: str, ctx, regularizatable_data_list, kwargs: dict) -> None:
+        """Store what the engine needs; resolve ``ctx`` once."""
+        self._learning_rate = learning_rate
+        self._learning_attenuate_rate = learning_attenuate_rate
+        self._attenuate_epoch = attenuate_epoch
+        self._optimizer_name = optimizer_name
+        self._ctx = resolve_ctx(ctx)
+        self._kvstore = kwargs.get("kvstore", "device")
+        self._optimizer_params = kwargs.get("optimizer_params")
+        # copy: the contract's default list is shared between calls and must never be mutated
+        self.regularizatable_data_list = list(regularizatable_data_list)
+
+    def _initialize_params(self, params, initializer, wd: Optional[float] = None) -> gluon.Trainer:
+        """Initialize ``params`` on every context (forced) and return a trainer over them."""
+        params.initialize(init=initializer, ctx=ctx_list(self._ctx), force_reinit=True)
+        return make_trainer(params, self._optimizer_name, self._learning_rate, wd=wd,
+                            kvstore=self._kvstore, optimizer_params=self._optimizer_params)
+
+    @property
+    def computable_loss(self):
+        """The loss (a ``gluon.loss.Loss`` or ``ComputableLoss``)."""
+        return self.__dict__.get("_computable_loss")
+
+    @computable_loss.setter
+    def computable_loss(self, value) -> None:
+        check_loss(value)
+        # kept out of Gluon's child registry: a loss has no parameters, and registering it
+        # would shift the structural parameter names ("0.weight", ...) of saved files
+        self.__dict__["_computable_loss"] = value
+
+    @property
+    def ctx(self):
+        """The resolved context (or list of contexts) this model lives on."""
+        return self._ctx
+
+    # ------------------------------------------------------------------ engine hooks
+    def trainers(self) -> Dict[str, gluon.Trainer]:
+        """The optimisers the engine re-rates and checkpoints, by name."""
+        return {"trainer": getattr(self, "trainer", None)}
+
+    def _set_learning_rate(self, learning_rate: float) -> None:
+        for trainer in self.trainers().values():
+            if trainer is not None:
+                trainer.set_learning_rate(learning_rate)
+
+    def _forward_and_loss(self, x, y):
+        pred = self.inference(x)
+        return pred, self.compute_loss(pred, y)
+
+    def training_step(self, batch):
+        """One back-propagation step on ``batch = (x, y, test_x, test_y, ...)``; returns the loss."""
+        x, y = batch[0], batch[1]
+        contexts = ctx_list(self._ctx)
+        if len(contexts) > 1:
+            xs = split_and_load(x, contexts, even_split=False)
+            ys = split_and_load(y, contexts, even_split=False)
+            with autograd.record():
+                losses = [self._forward_and_loss(a, b)[1] for a, b in zip(xs, ys)]
+            autograd.backward(losses)
+            self.trainer.step(x.shape[0])
+            return losses
+        with autograd.record():
+            pred, loss = self._forward_and_loss(x, y)
+        loss.backward()
+        self.trainer.step(x.shape[0])
+        self._last_train_batch = (pred, y)
+        return loss
+
+    def evaluation_step(self, batch):
+        """Test loss on ``(test_x, test_y)`` of ``batch`` (predict mode: dropout off)."""
+        test_x, test_y = batch[2], batch[3]
+        pred, loss = self._forward_and_loss(test_x, test_y)
+        self._last_test_batch = (pred, test_y)
+        return loss
+
+    def evaluation_metrics(self, batch) -> dict:
+        """Extra numbers recorded in the history each epoch (none by default)."""
+        return {}
+
+    def after_step(self) -> None:
+        self.regularize()
+
+    # ------------------------------------------------------------------ contract methods
+    def learn(self, iteratable_data, checkpoint_path: Optional[str] = None, checkpoint_every: int = 1,
+              resume: bool = False) -> None:
+        """Learn from ``iteratable_data`` (an ``IteratableData``).
+
+        Args:
+            iteratable_data: yields ``(x, y, test_x, test_y)`` tuples.
+            checkpoint_path: optional file for atomic per-epoch checkpoints.
+            checkpoint_every: epochs between checkpoints.
+            resume: continue from ``checkpoint_path`` if it exists.
+        """
+        fit(self, iteratable_data, expected_type=self._expected_iterator_type(),
+            checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every, resume=resume)
+
+    def _expected_iterator_type(self):
+        return IteratableData
+
+    def compute_loss(self, pred_arr, labeled_arr):
+        """Per-sample loss of ``pred_arr`` against ``labeled_arr``."""
+        loss = self.computable_loss
+        if isinstance(loss, gluon.loss.Loss):
+            return loss(pred_arr, labeled_arr)
+        return loss.compute(pred_arr, labeled_arr)
+
+    def inference(self, observed_arr):
+        """The model's output for ``observed_arr``."""
+        return self(observed_arr)
+
+    def hybrid_forward(self, F, x):
+        return self.forward_propagation(F, x)
+
+    def extract_learned_dict(self) -> dict:
+        """``{parameter name: NDArray}`` for every learned parameter."""
+        return {name: param.data() for name, param in self.collect_params().items()}
+
+    def regularize(self) -> None:
+        """Pass the learned parameters through each regularizer; write back what changed."""
+        if not self.regularizatable_data_list:
+            return
+        params_dict = self.extract_learned_dict()
+        before = dict(params_dict)
+        for regularizer in self.regularizatable_data_list:
+            params_dict = regularizer.regularize(params_dict)
+        params = self.collect_params()
+        for name, value in params_dict.items():
+            if value is not before.get(name):
+                params[name].set_data(value)
+
+    @property
+    def loss_history(self) -> LossHistory:
+        """Per-epoch losses and metrics (``.to_frame()`` for pandas, ``.plot()`` for a figure)."""
+        if self._history is None:
+            self._history = LossHistory()
+        return self._history
+
+    @property
+    def loss_arr(self) -> np.ndarray:
+        """``(n_epochs, 2)`` array of (train loss, test loss); empty before learning."""
+        return self.loss_history.arr
+
+    @loss_arr.setter
+    def loss_arr(self, value) -> None:
+        raise TypeError("loss_arr is read-only.")
+
+    # ------------------------------------------------------------------ serving
+    def export(self, path: str, epoch: int = 0, input_names: Sequence[str] = ("data",)):
+        """Write ``<path>-symbol.json`` and ``<path>-<epoch>.params`` for
+        ``gluon.SymbolBlock.imports(path + '-symbol.json', ['data'], path + '-0000.params')``.
+
+        Returns the two file names.
+        """
+        from accelbrainbase._mxnet.export import export_block
+
+        return export_block(self, path, epoch=epoch, input_names=input_names)
