@@ -190,7 +190,33 @@ class Learner:
 
     def inference(self, observed_arr):
         """The model's output for ``observed_arr``."""
+        self._last_observed = observed_arr
+        self.__dict__["_feature_points_arr"] = None  # a hybridized pass does not re-run Python
         return self(observed_arr)
+
+    # ------------------------------------------------------------------ feature points
+    @property
+    def feature_points_arr(self):
+        """The features of the last input (e.g. an encoder's output), as an NDArray.
+
+        Inside a hybridized graph the forward pass can only store a Symbol; then the features
+        are recomputed here, imperatively, from the last input given to ``inference``.
+        """
+        stored = self.__dict__.get("_feature_points_arr")
+        if isinstance(stored, mx.sym.Symbol) or stored is None:
+            observed = self.__dict__.get("_last_observed")
+            if observed is not None and hasattr(self, "compute_feature_points"):
+                stored = self.compute_feature_points(observed)
+                self.__dict__["_feature_points_arr"] = stored
+        return stored
+
+    @feature_points_arr.setter
+    def feature_points_arr(self, value) -> None:
+        self.__dict__["_feature_points_arr"] = value
+
+    def extract_feature_points(self):
+        """Same as ``feature_points_arr``."""
+        return self.feature_points_arr
 
     def hybrid_forward(self, F, x):
         return self.forward_propagation(F, x)
