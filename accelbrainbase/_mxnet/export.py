@@ -31,6 +31,11 @@ def export_block(block: gluon.HybridBlock, path: str, epoch: int = 0,
     Tracing calls ``forward_propagation(mx.sym, ...)`` directly, so the block's own
     hybridization state (and its sub-blocks') is left untouched.
     """
+    deferred = [name for name, param in block.collect_params().items() if param._deferred_init]
+    if deferred:
+        raise ValueError(
+            "export: parameter shapes are not known yet (%s, ...); call inference() on one batch first."
+            % deferred[0])
     inputs = [mx.sym.var(name) for name in input_names]
     saved = _snapshot_arrays(block)
     try:
