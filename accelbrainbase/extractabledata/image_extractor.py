@@ -88,8 +88,9 @@ class ImageExtractor(ExtractableData):
         """
         try:
             with Image.open(path) as img:
-                img = img.resize((self.width, self.height))
-                if self.channel == 1:
+                if img.size != (self.width, self.height):
+                    img = img.resize((self.width, self.height))
+                if self.channel == 1 and img.mode != "L":
                     img = img.convert("L")
                 arr = np.asarray(img, dtype=np.uint8)
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:

@@ -19,7 +19,7 @@ class GaussNoise(_NeutralGaussNoise):
         super().__init__(mu=mu, sigma=sigma)
 
     def noise(self, arr, F=mx.nd):
-        """Return ``arr + F.random.normal_like(arr, loc=mu, scale=sigma)``.
+        """Return ``arr + F.random.normal_like(arr, loc=mu, scale=sigma)`` (``arr + mu`` if sigma is 0).
 
         Args:
             arr: NDArray (with ``F=mx.nd``) or Symbol (with ``F=mx.sym``) of any shape; a
@@ -28,4 +28,6 @@ class GaussNoise(_NeutralGaussNoise):
         """
         if isinstance(arr, np.ndarray):
             return super().noise(arr)
+        if self.sigma == 0:  # MXNet's sampler requires scale > 0
+            return arr + self.mu
         return arr + F.random.normal_like(arr, loc=self.mu, scale=self.sigma)
