@@ -65,6 +65,9 @@ class LossHistory:
         epochs = self.column("epoch")
         for name in columns:
             ax.plot(epochs, self.column(name), label=name)
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_title(title)
         ax.legend()
