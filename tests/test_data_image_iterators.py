@@ -95,7 +95,8 @@ def test_changing_norm_mode_after_construction_is_honoured(digits_png_dirs):
 
 @pytest.mark.parametrize("noise", [MxGaussNoise(mu=100.0, sigma=0.0), GaussNoise(mu=100.0, sigma=0.0)])
 def test_noise_is_applied_to_the_training_batch_only(digits_png_dirs, noise):
-    for x, y, test_x, test_y in digits_iterator(digits_png_dirs, epochs=1, noiseable_data=noise).generate_learned_samples():
+    it = digits_iterator(digits_png_dirs, epochs=1, noiseable_data=noise)
+    for x, y, test_x, test_y in it.generate_learned_samples():
         assert isinstance(x, mx.nd.NDArray) and x.context == mx.cpu()
         np.testing.assert_allclose(x.asnumpy().reshape(50, -1).mean(axis=1), 100, atol=1e-3)
         np.testing.assert_allclose(test_x.asnumpy().reshape(50, -1).mean(axis=1), 0, atol=1e-5)
@@ -142,7 +143,8 @@ def test_inference_yields_every_test_file_once_with_its_own_pixels(digits_png_di
 
 
 def test_test_dir_list_none_reuses_the_training_files(digits_png_dirs):
-    it = LabeledImageIterator(ImageExtractor(8, 8, 1), digits_png_dirs["train_dirs"], epochs=1, batch_size=100)
+    it = LabeledImageIterator(ImageExtractor(8, 8, 1), digits_png_dirs["train_dirs"], epochs=1,
+                              batch_size=100)
     paths = [p for *_, batch_paths in it.generate_inferenced_samples() for p in batch_paths]
     assert len(paths) == len(set(paths)) == 1617
 
@@ -189,7 +191,8 @@ def test_different_source_sizes_are_resized(tmp_path):
         folder = tmp_path / name
         folder.mkdir()
         for i in range(3):
-            Image.fromarray(rng.randint(0, 255, size=size + (3,)).astype(np.uint8)).save(folder / ("%d.png" % i))
+            pixels = rng.randint(0, 255, size=size + (3,)).astype(np.uint8)
+            Image.fromarray(pixels).save(folder / ("%d.png" % i))
     it = LabeledImageIterator(ImageExtractor(6, 5, 3), [str(tmp_path / "a"), str(tmp_path / "b")],
                               epochs=1, batch_size=4, seed=0)
     x, y, _, _ = next(it.generate_learned_samples())

@@ -30,7 +30,8 @@ class GaussIterator(_Base):
             ``None`` leaves the samples unchanged.
         noiseable_data: a ``NoiseableData`` applied to the training batch, or ``None``.
         scale: factor applied after normalisation.
-        ctx: context the samples are drawn on (default: GPU if present, else CPU).
+        ctx: context the samples are drawn on (default: GPU if present, else CPU; for a list
+            of contexts, the first; the training engine splits batches across the list).
         dataset_size: virtual data set size (int >= 1) used for ``iter_n``.
 
     Attributes:

@@ -30,6 +30,16 @@ from accelbrainbase.iteratabledata.labeled_image_iterator import LabeledImageIte
 from accelbrainbase.noiseable_data import NoiseableData
 
 
+def _read(extractor: LabeledCSVExtractor, path: str):
+    """``(rows (N, D) float32, labels (N,) int64)`` of ``path``, checked."""
+    observed, labels = extractor.extract(path)
+    observed = as_feature_matrix(observed, path)
+    labels = as_class_indices(labels, path, extractor.label_column)
+    if len(labels) != observed.shape[0]:
+        raise ValueError("%r gave %d rows but %d labels." % (path, observed.shape[0], len(labels)))
+    return observed, labels
+
+
 class LabeledCSVIterator(_Base):
     """Yield ``(x (B, D), y (B, n_classes), test_x, test_y)`` from labeled CSV files.
 
@@ -44,7 +54,8 @@ class LabeledCSVIterator(_Base):
             ``None`` leaves values unchanged.
         scale: factor applied after normalisation.
         noiseable_data: a ``NoiseableData`` applied to the training inputs only, or ``None``.
-        ctx: context holding the data (default: GPU if present, else CPU).
+        ctx: context holding the data (default: GPU if present, else CPU; for a list of
+            contexts, the first; the training engine splits batches across the list).
         seed: seed of the iterator's random generator (``None``: random).
 
     Attributes:
@@ -65,16 +76,11 @@ class LabeledCSVIterator(_Base):
         self.norm_mode = norm_mode
         self.scale = scale
         ctx = first_ctx(resolve_ctx(ctx, "ctx"))
-        column = labeled_csv_extractor.label_column
-        train_x, train_labels = labeled_csv_extractor.extract(train_csv_path)
-        train_x = as_feature_matrix(train_x, train_csv_path)
-        train_labels = as_class_indices(train_labels, train_csv_path, column)
+        train_x, train_labels = _read(labeled_csv_extractor, train_csv_path)
         if test_csv_path is None:
             test_x, test_labels = train_x, train_labels
         else:
-            test_x, test_labels = labeled_csv_extractor.extract(test_csv_path)
-            test_x = as_feature_matrix(test_x, test_csv_path)
-            test_labels = as_class_indices(test_labels, test_csv_path, column)
+            test_x, test_labels = _read(labeled_csv_extractor, test_csv_path)
         self.__data = TableTrainTest(train_x, test_x, train_labels, test_labels, batch_size,
                                      noiseable_data, ctx, seed, "train_csv_path=%r" % (train_csv_path,))
         self.iter_n = count_iterations(epochs, train_x.shape[0], batch_size)

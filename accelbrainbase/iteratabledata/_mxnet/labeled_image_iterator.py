@@ -43,7 +43,8 @@ class LabeledImageIterator(_Base):
             other str or ``None`` leaves pixel values (0..255) unchanged.
         scale: factor applied after normalisation.
         noiseable_data: a ``NoiseableData`` applied to the training inputs only, or ``None``.
-        ctx: context holding the data and the batches (default: GPU if present, else CPU).
+        ctx: context holding the data and the batches (default: GPU if present, else CPU;
+            for a list of contexts, the first; the engine splits batches across the list).
         seed: seed of the iterator's random generator (``None``: random).
 
     Attributes:

@@ -36,7 +36,8 @@ class UnlabeledCSVIterator(_Base):
         scale: factor applied after normalisation.
         noiseable_data: a ``NoiseableData`` applied to the training input, or ``None``; the
             same noised array is yielded as input and target.
-        ctx: context holding the data (default: GPU if present, else CPU).
+        ctx: context holding the data (default: GPU if present, else CPU; for a list of
+            contexts, the first; the training engine splits batches across the list).
         seed: seed of the iterator's random generator (``None``: random).
 
     Attributes:
