@@ -33,6 +33,8 @@ setup(
         "matplotlib",
         "Pillow",
         "tqdm",
+        # Python 3.12 dropped distutils, which MXNet 1.9.1 imports; setuptools provides it
+        "setuptools; python_version >= '3.12'",
     ],
     extras_require={
         "test": ["pytest>=7", "scikit-learn", "mlxtend"],
