@@ -155,3 +155,22 @@ def test_bad_cnn_arguments_raise_naming_them(arguments, message):
 def test_cae_rejects_non_cnn_parts():
     with pytest.raises(TypeError, match="encoder"):
         ConvolutionalAutoEncoder("encoder", None, L2NormLoss())
+
+
+def test_cae_contract_defaults_construct_and_hybridized_equals_imperative(mnist_arrays):
+    loss = L2NormLoss()
+    encoder = ConvolutionalNeuralNetworks(loss, hidden_units_list=[Conv2D(4, 3, strides=2, padding=1)],
+                                          hidden_dropout_rate_list=[0.0], hidden_batch_norm_list=[None],
+                                          hidden_activation_list=["relu"], not_init_flag=True)
+    decoder = ConvolutionalNeuralNetworks(
+        loss, hidden_units_list=[Conv2DTranspose(1, 3, strides=2, padding=1, output_padding=1)],
+        hidden_dropout_rate_list=[0.0], hidden_batch_norm_list=[None], hidden_activation_list=["sigmoid"],
+        not_init_flag=True)
+    model = ConvolutionalAutoEncoder(encoder, decoder, loss)  # every other argument at its contract default
+    assert model.ctx == mx.cpu() and model.tied_weights_flag is True
+    x = nd.array(mnist_arrays["x_test"][:6].reshape(6, 1, 28, 28))
+    hybrid = model.inference(x).asnumpy()
+    assert hybrid.shape == (6, 1, 28, 28)
+    model.hybridize(active=False)
+    np.testing.assert_allclose(model.inference(x).asnumpy(), hybrid, rtol=1e-5, atol=1e-6)
+    assert model.feature_points_arr.shape == (6, 4, 14, 14)
