@@ -1,0 +1,537 @@
+"""Restricted Boltzmann machine learned by contrastive divergence (CD-k or persistent CD).
+
+Energy ``E(v, h) = -v·b - h·c - h W v`` with binary hidden units ``h`` (``H`` of them) and
+visible units ``v`` (``V``) that are Bernoulli (``visible_activation="sigmoid"``, data in
+``[0, 1]``) or Gaussian with unit variance (``visible_activation="identity"``, standardised
+real data).  ``W`` (``(H, V)``) and the hidden bias ``c`` live in a ``gluon.nn.Dense(H,
+in_units=V)``; the visible bias ``b`` is a separate parameter.
+
+Learning runs through the shared engine (:func:`accelbrainbase._mxnet.engine.fit`): each
+training step is one batched CD update written with ``mx.nd`` matrix products on the
+model's context, without autograd and without waiting for the device.
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Optional
+
+import mxnet as mx
+import numpy as np
+from mxnet import gluon
+from mxnet.gluon.block import HybridBlock
+
+from accelbrainbase._mxnet.checks import check_int, check_number, check_type
+from accelbrainbase._mxnet.context import DEFAULT_CTX, ctx_list, first_ctx
+from accelbrainbase._mxnet.learner import Learner, check_initializer, check_loss, check_regularizers
+from accelbrainbase.observable_data import ObservableData
+from accelbrainbase.observabledata._mxnet.restrictedboltzmannmachines import _energy
+
+logger = logging.getLogger("accelbrainbase")
+
+VISIBLE_KINDS = ("sigmoid", "identity")
+HIDDEN_KINDS = ("sigmoid",)
+_HYBRID_BLOCK_KWARGS = ("prefix", "params")
+_LEARNER_KWARGS = ("kvstore", "optimizer_params")
+
+
+def _check_choice(value, allowed, name: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError("%s=%r is not supported; use one of %s." % (name, value, ", ".join(map(repr, allowed))))
+    return value
+
+
+def _check_rate(value, name: str) -> float:
+    value = check_number(value, name, minimum=0.0)
+    if value >= 1.0:
+        raise ValueError("%s must be in [0, 1), got %g." % (name, value))
+    return value
+
+
+class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
+    """A restricted Boltzmann machine trained by contrastive divergence.
+
+    Args:
+        computable_loss: loss used to report reconstruction error per sample (a
+            ``gluon.loss.Loss`` or ``ComputableLoss``, e.g. ``L2NormLoss()``); CD itself does not
+            minimise it.
+        visible_activation: kind of the *visible* units: ``"sigmoid"`` (Bernoulli, input must be
+            in ``[0, 1]``) or ``"identity"`` (Gaussian, unit variance, any real input).
+        hidden_activation: kind of the hidden units: ``"sigmoid"`` (Bernoulli).
+        visible_dim: number of visible units ``V`` (int >= 1); inputs are flattened to ``(B, V)``.
+        hidden_dim: number of hidden units ``H`` (int >= 1).
+        initializer: ``mx.initializer.Initializer`` for ``W``; default Xavier (gaussian, fan-in,
+            magnitude 1). Both biases start at zero.
+        optimizer_name: optimiser of ``self.trainer`` (kept for the contract and for composites
+            that fine-tune by back-propagation); CD updates do not use it.
+        learning_rate: CD learning rate: each step adds ``learning_rate`` times the batch-mean
+            CD gradient to ``W``, ``b`` and ``c``.
+        learning_attenuate_rate: the CD learning rate is multiplied by this every
+            ``attenuate_epoch`` epochs.
+        attenuate_epoch: epochs between two decays (int >= 1).
+        visible_dropout_rate: in training, each visible input value is zeroed with this
+            probability (masking noise on the data); in ``[0, 1)``.
+        hidden_dropout_rate: in training, each hidden unit is dropped with this probability for a
+            whole CD update (positive and negative phase); features at inference use every unit.
+        visible_batch_norm, hidden_batch_norm: accepted and registered for compatibility with
+            the reference's signature and parameter files; an RBM's energy has no place for them,
+            so they are not applied (a warning says so when one is given).
+        regularizatable_data_list: ``RegularizatableData`` applied to the parameters after each
+            CD update (copied; the default list is never mutated).
+        ctx: one ``mx.Context``; the default picks a GPU only when one exists.
+        k: Gibbs steps of the negative phase (CD-k), int >= 1.
+        persistent_flag: persistent CD (PCD): the negative chain continues from the previous
+            update's hidden samples instead of restarting at the data.
+        **kwargs: ``prefix``/``params`` go to ``HybridBlock``; ``kvstore`` and
+            ``optimizer_params`` to the trainer. Anything else raises ``TypeError``.
+
+    Shapes: ``inference(x)`` takes ``(B, V)`` (or ``(B, ...)`` with ``V`` values per sample,
+    flattened) and returns the mean-field reconstruction ``(B, V)``; ``feature_points_arr`` is
+    ``P(h = 1 | x)``, ``(B, H)``.
+    """
+
+    def __init__(
+        self,
+        computable_loss,
+        visible_activation="sigmoid",
+        hidden_activation="sigmoid",
+        visible_dim=1000,
+        hidden_dim=100,
+        initializer=None,
+        optimizer_name="SGD",
+        learning_rate=0.005,
+        learning_attenuate_rate=1.0,
+        attenuate_epoch=50,
+        visible_dropout_rate=0.0,
+        hidden_dropout_rate=0.0,
+        visible_batch_norm=None,
+        hidden_batch_norm=None,
+        regularizatable_data_list=[],
+        ctx=DEFAULT_CTX,
+        k: int = 1,
+        persistent_flag: bool = False,
+        **kwargs
+    ):
+        check_loss(computable_loss)
+        _check_choice(visible_activation, VISIBLE_KINDS, "visible_activation")
+        _check_choice(hidden_activation, HIDDEN_KINDS, "hidden_activation")
+        visible_dim = check_int(visible_dim, "visible_dim", minimum=1)
+        hidden_dim = check_int(hidden_dim, "hidden_dim", minimum=1)
+        check_initializer(initializer)
+        check_number(learning_rate, "learning_rate", minimum=0.0, strict_minimum=True)
+        check_number(learning_attenuate_rate, "learning_attenuate_rate", minimum=0.0, strict_minimum=True)
+        check_int(attenuate_epoch, "attenuate_epoch", minimum=1)
+        visible_dropout_rate = _check_rate(visible_dropout_rate, "visible_dropout_rate")
+        hidden_dropout_rate = _check_rate(hidden_dropout_rate, "hidden_dropout_rate")
+        check_type(visible_batch_norm, gluon.HybridBlock, "visible_batch_norm", allow_none=True)
+        check_type(hidden_batch_norm, gluon.HybridBlock, "hidden_batch_norm", allow_none=True)
+        regularizers = check_regularizers(regularizatable_data_list)
+        self._k = check_int(k, "k", minimum=1)
+        self._persistent_flag = check_type(persistent_flag, bool, "persistent_flag")
+        unknown = sorted(set(kwargs) - set(_HYBRID_BLOCK_KWARGS) - set(_LEARNER_KWARGS))
+        if unknown:
+            raise TypeError("%s got unexpected keyword argument(s): %s" % (type(self).__name__, ", ".join(unknown)))
+        super().__init__(**{key: kwargs[key] for key in _HYBRID_BLOCK_KWARGS if key in kwargs})
+        self._setup_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
+                             regularizers, kwargs)
+        if len(ctx_list(self._ctx)) > 1:
+            raise ValueError("ctx: a %s learns on one context; got %s." % (type(self).__name__, self._ctx))
+        self._cd_learning_rate = float(learning_rate)
+        self.computable_loss = computable_loss
+        self.initializer = initializer or mx.initializer.Xavier(rnd_type="gaussian", factor_type="in", magnitude=1)
+        self.visible_activation = visible_activation
+        self.hidden_activation = hidden_activation
+        self._visible_dim, self._hidden_dim = visible_dim, hidden_dim
+        self._visible_dropout_rate, self._hidden_dropout_rate = visible_dropout_rate, hidden_dropout_rate
+        self._reset_learning_state()
+
+        with self.name_scope():
+            # the attribute and the extra index registration give the same structural parameter
+            # names as the reference's files ("1.weight", ...), so those files load here
+            self.__visible_unit = gluon.nn.Dense(hidden_dim, in_units=visible_dim, use_bias=True)
+            self.register_child(self.__visible_unit)
+            self.visible_bias = self.params.get("visible_bias", shape=(visible_dim,), init=mx.init.Zero())
+            self.visible_dropout_forward = gluon.nn.Dropout(visible_dropout_rate) if visible_dropout_rate > 0 else None
+            if self.visible_dropout_forward is not None:
+                self.register_child(self.visible_dropout_forward)
+            self.hidden_dropout_forward = gluon.nn.Dropout(hidden_dropout_rate) if hidden_dropout_rate > 0 else None
+            if self.hidden_dropout_forward is not None:
+                self.register_child(self.hidden_dropout_forward)
+            self.visible_batch_norm = visible_batch_norm
+            if visible_batch_norm is not None:
+                self.register_child(visible_batch_norm)
+            self.hidden_batch_norm = hidden_batch_norm
+            if hidden_batch_norm is not None:
+                self.register_child(hidden_batch_norm)
+        if visible_batch_norm is not None or hidden_batch_norm is not None:
+            warnings.warn("RestrictedBoltzmannMachines registers visible_batch_norm/hidden_batch_norm for "
+                          "compatibility but does not apply them: CD learns the energy's own parameters.")
+        self.trainer = self._initialize_params(self.collect_params(), self.initializer)
+
+    def _reset_learning_state(self) -> None:
+        self._chain = None
+        self._kernels = {}
+        self._rate, self._rate_key = None, None
+        self._first_batch_checked = False
+        self.batch_size = None
+        self.__dict__["_visible_activity_arr"] = None
+        self.__dict__["_hidden_activity_arr"] = None
+        self.__dict__["_feature_points_arr"] = None
+
+    # ------------------------------------------------------------------ configuration
+    @property
+    def visible_dim(self) -> int:
+        """Number of visible units ``V`` (read-only)."""
+        return self._visible_dim
+
+    @property
+    def hidden_dim(self) -> int:
+        """Number of hidden units ``H`` (read-only)."""
+        return self._hidden_dim
+
+    @property
+    def k(self) -> int:
+        """Gibbs steps of the negative phase (read-only)."""
+        return self._k
+
+    @property
+    def persistent_flag(self) -> bool:
+        """Whether the negative chain persists between updates (read-only)."""
+        return self._persistent_flag
+
+    @property
+    def gaussian_visible(self) -> bool:
+        """True when the visible units are Gaussian (``visible_activation="identity"``)."""
+        return self.visible_activation == "identity"
+
+    @property
+    def initializer(self):
+        """Initializer of ``W`` (an ``mx.initializer.Initializer``)."""
+        return self._initializer
+
+    @initializer.setter
+    def initializer(self, value) -> None:
+        self._initializer = check_type(value, mx.initializer.Initializer, "initializer")
+
+    # ------------------------------------------------------------------ parameters
+    def _param_arrays(self, F=mx.nd):
+        """``(W (H, V), c (H,), b (V,))`` as NDArrays on the model's context, or as Symbols."""
+        unit = self.__visible_unit
+        params = (unit.weight, unit.bias, self.visible_bias)
+        if F is mx.nd:
+            ctx = first_ctx(self._ctx)
+            return tuple(param.data(ctx) for param in params)
+        return tuple(param.var() for param in params)
+
+    def _set_param(self, param, value, name: str) -> None:
+        if not isinstance(value, mx.nd.NDArray):
+            value = mx.nd.array(np.asarray(value, dtype=np.float32), ctx=first_ctx(self._ctx))
+        if tuple(value.shape) != tuple(param.shape):
+            raise ValueError("%s must have shape %s, got %s." % (name, tuple(param.shape), tuple(value.shape)))
+        param.set_data(value.astype("float32"))
+
+    @property
+    def weights_arr(self) -> mx.nd.NDArray:
+        """The weight matrix ``W``, ``(hidden_dim, visible_dim)``; assignable (same shape)."""
+        return self._param_arrays()[0]
+
+    @weights_arr.setter
+    def weights_arr(self, value) -> None:
+        self._set_param(self.__visible_unit.weight, value, "weights_arr")
+
+    @property
+    def hidden_bias_arr(self) -> mx.nd.NDArray:
+        """The hidden bias ``c``, ``(hidden_dim,)``; assignable."""
+        return self._param_arrays()[1]
+
+    @hidden_bias_arr.setter
+    def hidden_bias_arr(self, value) -> None:
+        self._set_param(self.__visible_unit.bias, value, "hidden_bias_arr")
+
+    @property
+    def visible_bias_arr(self) -> mx.nd.NDArray:
+        """The visible bias ``b``, ``(visible_dim,)``; assignable."""
+        return self._param_arrays()[2]
+
+    @visible_bias_arr.setter
+    def visible_bias_arr(self, value) -> None:
+        self._set_param(self.visible_bias, value, "visible_bias_arr")
+
+    # ------------------------------------------------------------------ activities
+    @property
+    def visible_activity_arr(self):
+        """Reconstruction ``E[v | h]`` of the last ``inference`` input, ``(B, visible_dim)``."""
+        return self.__dict__.get("_visible_activity_arr")
+
+    @visible_activity_arr.setter
+    def visible_activity_arr(self, value) -> None:
+        self.__dict__["_visible_activity_arr"] = value
+
+    @property
+    def hidden_activity_arr(self):
+        """``P(h = 1 | v)`` of the last ``inference`` input (from the data), ``(B, hidden_dim)``."""
+        return self.__dict__.get("_hidden_activity_arr")
+
+    @hidden_activity_arr.setter
+    def hidden_activity_arr(self, value) -> None:
+        self.__dict__["_hidden_activity_arr"] = value
+
+    @property
+    def feature_points_arr(self):
+        """Hidden features ``P(h = 1 | v)`` of the last ``inference`` input, ``(B, hidden_dim)``
+        (read-only)."""
+        return Learner.feature_points_arr.fget(self)
+
+    @feature_points_arr.setter
+    def feature_points_arr(self, value) -> None:
+        raise TypeError("feature_points_arr is read-only.")
+
+    @property
+    def loss_list(self) -> list:
+        """Mean training reconstruction loss of each epoch (read-only)."""
+        return list(self.loss_history.column("train_loss"))
+
+    @loss_list.setter
+    def loss_list(self, value) -> None:
+        raise TypeError("loss_list is read-only.")
+
+    @property
+    def test_loss_list(self) -> list:
+        """Test reconstruction loss of each epoch (read-only)."""
+        return list(self.loss_history.column("test_loss"))
+
+    @test_loss_list.setter
+    def test_loss_list(self, value) -> None:
+        raise TypeError("test_loss_list is read-only.")
+
+    # ------------------------------------------------------------------ input checks
+    def _as_visible(self, arr, name: str, check_range: bool = True) -> mx.nd.NDArray:
+        """``arr`` as a float32 ``(B, V)`` NDArray on the model's context; raises naming ``name``."""
+        if not isinstance(arr, mx.nd.NDArray):
+            arr = mx.nd.array(np.asarray(arr, dtype=np.float32), ctx=first_ctx(self._ctx))
+        if arr.ndim < 2:
+            raise ValueError("%s must have shape (batch, %d) (or (batch, ...) with %d values per sample), got %s."
+                             % (name, self._visible_dim, self._visible_dim, tuple(arr.shape)))
+        width = int(np.prod(arr.shape[1:]))
+        if width != self._visible_dim:
+            raise ValueError("%s has %d values per sample (shape %s) but visible_dim is %d."
+                             % (name, width, tuple(arr.shape), self._visible_dim))
+        if arr.ndim != 2:
+            arr = arr.reshape((arr.shape[0], width))
+        arr = arr.as_in_context(first_ctx(self._ctx))
+        if arr.dtype != np.float32:
+            arr = arr.astype("float32")
+        if check_range:
+            self._check_range(name, arr)
+        return arr
+
+    def _check_range(self, name: str, *arrays) -> None:
+        """Bernoulli visibles need values in [0, 1] (one host synchronisation for all arrays)."""
+        if self.gaussian_visible:
+            return
+        bounds = mx.nd.stack(*[mx.nd.stack(a.min(), a.max()) for a in arrays]).asnumpy().reshape(-1, 2)
+        low, high = float(bounds[:, 0].min()), float(bounds[:, 1].max())
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise ValueError("%s contains NaN or infinity." % name)
+        if low < 0.0 or high > 1.0:
+            raise ValueError(
+                "%s holds values in [%g, %g], but Bernoulli visible units (visible_activation='sigmoid') "
+                "need data in [0, 1]: scale the data (e.g. an iterator with norm_mode='min_max', or x / 255 "
+                "for 8-bit pixels), or use Gaussian visible units (visible_activation='identity') for "
+                "standardised real values." % (name, low, high))
+
+    # ------------------------------------------------------------------ mean-field passes
+    def encode(self, observed_arr) -> mx.nd.NDArray:
+        """``P(h = 1 | v)`` for ``observed_arr`` ``(B, visible_dim)`` → ``(B, hidden_dim)``."""
+        v = self._as_visible(observed_arr, "observed_arr")
+        weight, hidden_bias, _ = self._param_arrays()
+        return _energy.hidden_probabilities(mx.nd, v, weight, hidden_bias, self._hidden_dim)
+
+    def decode(self, hidden_arr) -> mx.nd.NDArray:
+        """``E[v | h]`` for hidden states or probabilities ``(B, hidden_dim)`` → ``(B, visible_dim)``."""
+        if not isinstance(hidden_arr, mx.nd.NDArray):
+            hidden_arr = mx.nd.array(np.asarray(hidden_arr, dtype=np.float32), ctx=first_ctx(self._ctx))
+        if hidden_arr.ndim != 2 or hidden_arr.shape[1] != self._hidden_dim:
+            raise ValueError("hidden_arr must have shape (batch, %d), got %s." % (self._hidden_dim, tuple(hidden_arr.shape)))
+        weight, _, visible_bias = self._param_arrays()
+        return _energy.visible_means(mx.nd, hidden_arr.as_in_context(first_ctx(self._ctx)), weight, visible_bias,
+                                     self.gaussian_visible)
+
+    def forward_propagation(self, F, x):
+        """Mean-field reconstruction ``E[v | P(h | x)]``: ``x`` (B, visible_dim) → (B, visible_dim).
+
+        Stores ``hidden_activity_arr`` (the features, from the data) and ``visible_activity_arr``
+        (the reconstruction). Works with ``F = mx.nd`` and ``F = mx.sym`` (``hybridize()`` and
+        ``export()`` trace it).
+        """
+        v = F.flatten(x)
+        weight, hidden_bias, visible_bias = self._param_arrays(F)
+        hidden = _energy.hidden_probabilities(F, v, weight, hidden_bias, self._hidden_dim)
+        visible = _energy.visible_means(F, hidden, weight, visible_bias, self.gaussian_visible)
+        self.__dict__["_hidden_activity_arr"] = hidden
+        self.__dict__["_feature_points_arr"] = hidden
+        self.__dict__["_visible_activity_arr"] = visible
+        return visible
+
+    def hybrid_forward(self, F, x, visible_bias=None):
+        return self.forward_propagation(F, x)
+
+    def compute_feature_points(self, observed_arr) -> mx.nd.NDArray:
+        weight, hidden_bias, _ = self._param_arrays()
+        return _energy.hidden_probabilities(mx.nd, observed_arr, weight, hidden_bias, self._hidden_dim)
+
+    def inference(self, observed_arr) -> mx.nd.NDArray:
+        """Reconstruct ``observed_arr`` ``(B, visible_dim)`` (or ``(B, ...)``) → ``(B, visible_dim)``.
+
+        Afterwards ``feature_points_arr`` holds ``P(h = 1 | observed_arr)``, ``(B, hidden_dim)``.
+        """
+        v = self._as_visible(observed_arr, "observed_arr")
+        self._last_observed = v
+        self.__dict__["_feature_points_arr"] = None
+        self.batch_size = v.shape[0]
+        return self(v)
+
+    def reconstruct(self, observed_arr) -> mx.nd.NDArray:
+        """Same as :meth:`inference`: the mean-field reconstruction ``(B, visible_dim)``."""
+        return self.inference(observed_arr)
+
+    def free_energy(self, observed_arr) -> mx.nd.NDArray:
+        """Free energy of each sample, ``(B,)``; lower means more probable under the model."""
+        v = self._as_visible(observed_arr, "observed_arr")
+        return _energy.free_energy(v, *self._energy_params(), self.gaussian_visible)
+
+    def pseudo_log_likelihood(self, observed_arr) -> mx.nd.NDArray:
+        """Stochastic pseudo-log-likelihood of each sample, ``(B,)`` (Bernoulli visibles only)."""
+        if self.gaussian_visible:
+            raise ValueError("pseudo_log_likelihood needs Bernoulli visible units (visible_activation='sigmoid').")
+        v = self._as_visible(observed_arr, "observed_arr")
+        return _energy.pseudo_log_likelihood(v, *self._energy_params())
+
+    def _energy_params(self):
+        weight, hidden_bias, visible_bias = self._param_arrays()
+        return weight, visible_bias, hidden_bias
+
+    # ------------------------------------------------------------------ contrastive divergence
+    def _cd_kernel(self, with_loss: bool):
+        """The cached graph of one CD step (built once per configuration) and its input names."""
+        key = (with_loss, id(self.computable_loss) if with_loss else None)
+        kernel = self._kernels.get(key)
+        if kernel is None:
+            symbol = _energy.cd_symbol(self._hidden_dim, self._k, self._persistent_flag, self.gaussian_visible,
+                                       self._visible_dropout_rate, self._hidden_dropout_rate,
+                                       self.computable_loss if with_loss else None)
+            kernel = (mx.nd.CachedOp(symbol), symbol.list_inputs())
+            self._kernels[key] = kernel
+        return kernel
+
+    def _rate_array(self, batch: int, ctx) -> mx.nd.NDArray:
+        """``learning_rate / batch`` as a ``(1,)`` array, rebuilt only when either changes."""
+        key = (self._cd_learning_rate, batch, ctx)
+        if self._rate_key != key:
+            self._rate = mx.nd.array([self._cd_learning_rate / batch], ctx=ctx)
+            self._rate_key = key
+        return self._rate
+
+    def contrastive_divergence(self, v0: mx.nd.NDArray, with_loss: bool = False):
+        """One CD-k (or PCD-k) update of ``W``, ``b`` and ``c`` on the batch ``v0`` ``(B, V)``.
+
+        The whole step (positive phase, ``k`` Gibbs steps, batch-mean gradients) runs as one
+        cached graph; the parameters are then incremented in place. Nothing waits for the device.
+
+        Args:
+            v0: ``(B, visible_dim)`` float32 on the model's context (see ``_as_visible``).
+            with_loss: also compute ``computable_loss(reconstruction, v0)`` (inside the graph
+                when the loss is a Gluon loss).
+        Returns:
+            ``(hidden, reconstruction, loss)``: ``P(h = 1 | v0)`` ``(B, H)``, the mean-field
+            reconstruction ``(B, V)`` (both with the parameters before the update) and the
+            per-sample loss ``(B,)`` (``None`` unless ``with_loss``).
+        """
+        weight, hidden_bias, visible_bias = self._param_arrays()
+        ctx, batch = v0.context, v0.shape[0]
+        in_graph = with_loss and isinstance(self.computable_loss, gluon.loss.Loss)
+        inputs = {"data": v0, "weight": weight, "hidden_bias": hidden_bias, "visible_bias": visible_bias,
+                  "rate": self._rate_array(batch, ctx)}
+        if self._persistent_flag:
+            if self._chain is None or self._chain.shape[0] != batch:
+                self._chain = _energy.bernoulli(
+                    _energy.hidden_probabilities(mx.nd, v0, weight, hidden_bias, self._hidden_dim))
+            inputs["chain"] = self._chain
+        kernel, names = self._cd_kernel(in_graph)
+        outputs = kernel(*[inputs[name] for name in names])
+        weight += outputs[0]
+        hidden_bias += outputs[1]
+        visible_bias += outputs[2]
+        hidden, reconstruction = outputs[3], outputs[4]
+        if self._persistent_flag:
+            self._chain = outputs[-1]
+        loss = None
+        if in_graph:
+            loss = outputs[5]
+        elif with_loss:
+            loss = self.compute_loss(reconstruction, v0)
+        return hidden, reconstruction, loss
+
+    # ------------------------------------------------------------------ engine hooks
+    def learn(self, iteratable_data, checkpoint_path: Optional[str] = None, checkpoint_every: int = 1,
+              resume: bool = False) -> None:
+        """Learn by CD from the ``(x, _, test_x, _)`` batches of ``iteratable_data``.
+
+        Args:
+            iteratable_data: an ``IteratableData`` yielding ``(B, visible_dim)`` batches (or
+                ``(B, ...)`` ones that flatten to it).
+            checkpoint_path: optional file for atomic per-epoch checkpoints (the PCD chain is not
+                stored; it restarts from the data after a resume).
+            checkpoint_every: epochs between checkpoints.
+            resume: continue from ``checkpoint_path`` when it exists.
+
+        After learning, ``loss_arr`` is ``(epochs, 2)`` (train/test reconstruction loss) and
+        ``loss_history.to_frame()`` also has ``free_energy`` and, for Bernoulli visibles,
+        ``pseudo_log_likelihood`` of the test batch of each epoch.
+        """
+        self._chain = None
+        self._first_batch_checked = False
+        super().learn(iteratable_data, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every,
+                      resume=resume)
+
+    def _training_batch(self, batch) -> mx.nd.NDArray:
+        """The batch's input as ``(B, V)``; the range of the first batch of a run is checked now,
+        later ones at the end of each epoch (no host synchronisation per step)."""
+        v0 = self._as_visible(batch[0], "iteratable_data's training batch", check_range=not self._first_batch_checked)
+        self._first_batch_checked = True
+        self.batch_size = v0.shape[0]
+        return v0
+
+    def training_step(self, batch):
+        """One CD update on ``batch[0]``; returns the per-sample reconstruction loss ``(B,)``."""
+        v0 = self._training_batch(batch)
+        return self.contrastive_divergence(v0, with_loss=True)[2]
+
+    def evaluation_step(self, batch):
+        """Reconstruction loss of the test batch ``batch[2]``, ``(B,)`` (also checks both batches'
+        value range)."""
+        test_v = self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)
+        train_v = self._as_visible(batch[0], "iteratable_data's training batch", check_range=False)
+        self._check_range("iteratable_data's batches", train_v, test_v)
+        weight, hidden_bias, visible_bias = self._param_arrays()
+        hidden = _energy.hidden_probabilities(mx.nd, test_v, weight, hidden_bias, self._hidden_dim)
+        reconstruction = _energy.visible_means(mx.nd, hidden, weight, visible_bias, self.gaussian_visible)
+        self._last_test_batch = (reconstruction, test_v)
+        return self.compute_loss(reconstruction, test_v)
+
+    def evaluation_metrics(self, batch) -> dict:
+        """Mean free energy (and pseudo-log-likelihood for Bernoulli visibles) of the test batch."""
+        test_v = self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)
+        params = self._energy_params()
+        values = [_energy.free_energy(test_v, *params, self.gaussian_visible).mean()]
+        names = ["free_energy"]
+        if not self.gaussian_visible:
+            values.append(_energy.pseudo_log_likelihood(test_v, *params).mean())
+            names.append("pseudo_log_likelihood")
+        numbers = mx.nd.concat(*values, dim=0).asnumpy()
+        return {name: float(value) for name, value in zip(names, numbers)}
+
+    def _set_learning_rate(self, learning_rate: float) -> None:
+        """The engine's (decayed) rate becomes the CD learning rate (and the trainer's)."""
+        self._cd_learning_rate = float(learning_rate)
+        super()._set_learning_rate(learning_rate)
