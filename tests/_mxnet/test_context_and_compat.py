@@ -49,7 +49,8 @@ def test_numpy_2_is_refused_with_the_supported_range(monkeypatch):
     compat.RESTORED = restored
 
 
-@pytest.mark.parametrize("stride, padding, output_padding, size", [(1, 1, 0, 8), (2, 1, 1, 7), (2, 0, 0, 5), (3, 2, 1, 6)])
+@pytest.mark.parametrize("stride, padding, output_padding, size", [
+    (1, 1, 0, 8), (2, 1, 1, 7), (2, 0, 0, 5), (3, 2, 1, 6), ((1, 2), (1, 0), (0, 1), 6)])
 def test_safe_transposed_convolution_matches_native_and_back_propagates(stride, padding, output_padding, size):
     native = gluon.nn.Conv2DTranspose(1, 4, strides=stride, padding=padding, output_padding=output_padding)
     safe = Conv2DTranspose(1, 4, strides=stride, padding=padding, output_padding=output_padding,
@@ -76,3 +77,17 @@ def test_make_onednn_safe_switches_only_single_channel_layers():
     switched = make_onednn_safe(net)
     assert switched == (1 if onednn_active() else 0)
     assert type(net[0]) is gluon.nn.Conv2DTranspose
+
+
+def test_safe_layer_infers_a_deferred_input_channel_count_inside_a_hybridized_graph():
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Conv2D(6, 3, padding=1), gluon.nn.Conv2DTranspose(1, 4, strides=2, padding=1))
+    make_onednn_safe(net)
+    net.initialize()
+    net.hybridize(static_alloc=True)
+    x = nd.random.normal(shape=(2, 3, 7, 7))
+    with autograd.record():
+        loss = (net(x) ** 2).sum()
+    loss.backward()
+    assert net[1].weight.shape == (6, 1, 4, 4)
+    assert float(net[1].weight.grad().abs().sum().asscalar()) > 0
