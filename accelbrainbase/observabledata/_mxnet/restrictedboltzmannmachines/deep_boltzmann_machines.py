@@ -1,0 +1,393 @@
+"""A stack of RBMs pre-trained greedily by contrastive divergence, optionally fine-tuned as an
+unrolled auto-encoder; it encodes bottom-up and reconstructs top-down through the whole stack."""
+from __future__ import annotations
+
+import warnings
+from typing import List, Optional
+
+import mxnet as mx
+from mxnet import autograd
+from mxnet.gluon.block import HybridBlock
+
+from accelbrainbase._mxnet.checks import check_int, check_number, check_type
+from accelbrainbase._mxnet.context import DEFAULT_CTX, ctx_list, first_ctx
+from accelbrainbase._mxnet.learner import Learner, check_initializer, check_loss, make_trainer
+from accelbrainbase.iteratable_data import IteratableData
+from accelbrainbase.observabledata._mxnet.restricted_boltzmann_machines import (
+    _HYBRID_BLOCK_KWARGS, _LEARNER_KWARGS, RestrictedBoltzmannMachines, _check_choice,
+)
+from accelbrainbase.observabledata._mxnet.restrictedboltzmannmachines import _energy
+
+PRETRAINING_MODES = ("layerwise", "simultaneous")
+
+
+def check_rbm_list(rbm_list) -> list:
+    """``rbm_list`` as a list of single RBMs whose sizes chain (layer i's hidden = layer i+1's visible)."""
+    if not isinstance(rbm_list, (list, tuple)):
+        raise TypeError("rbm_list must be a list of RestrictedBoltzmannMachines, not %s." % type(rbm_list).__name__)
+    if len(rbm_list) == 0:
+        raise ValueError("rbm_list must hold at least one RestrictedBoltzmannMachines.")
+    for i, rbm in enumerate(rbm_list):
+        if not isinstance(rbm, RestrictedBoltzmannMachines) or isinstance(rbm, DeepBoltzmannMachines):
+            raise TypeError("rbm_list[%d] must be a (single) RestrictedBoltzmannMachines, not %s."
+                            % (i, type(rbm).__name__))
+    if len({id(rbm) for rbm in rbm_list}) != len(rbm_list):
+        raise ValueError("rbm_list holds the same RestrictedBoltzmannMachines twice; each layer needs its own.")
+    for i in range(len(rbm_list) - 1):
+        lower, upper = rbm_list[i], rbm_list[i + 1]
+        if lower.hidden_dim != upper.visible_dim:
+            raise ValueError(
+                "rbm_list[%d].visible_dim=%d must equal rbm_list[%d].hidden_dim=%d: each layer's features are "
+                "the next layer's input." % (i + 1, upper.visible_dim, i, lower.hidden_dim))
+    return list(rbm_list)
+
+
+class DeepBoltzmannMachines(RestrictedBoltzmannMachines):
+    """A deep stack of RBMs (``rbm_list``), e.g. 784-256-64.
+
+    Learning (one run of the shared engine over ``iteratable_data.epochs`` epochs):
+
+    1. pre-training by CD, each RBM on the features ``P(h | ·)`` of the one below:
+       ``pretraining_mode="layerwise"`` (greedy: the pre-training epochs are split evenly
+       between the layers, bottom first, lower layers frozen) or ``"simultaneous"`` (every
+       layer takes one CD step per batch on the current features of the layer below);
+    2. optionally, the last ``fine_tuning_epochs`` epochs fine-tune the whole stack as an
+       unrolled auto-encoder (encoder ``W_i``, decoder ``W_iᵀ``, tied) by back-propagating
+       ``computable_loss`` with ``self.trainer``.
+
+    The loss history records the reconstruction loss of the input through the layers trained
+    so far (up to the active layer and back down), the index of that ``layer``, whether the epoch
+    was ``fine_tuning``, and each trained layer's test free energy (``free_energy_layer<i>``).
+
+    Args:
+        computable_loss: reconstruction loss (``gluon.loss.Loss`` or ``ComputableLoss``).
+        rbm_list: the layers, bottom first; ``rbm_list[i].hidden_dim`` must equal
+            ``rbm_list[i+1].visible_dim``. Their parameters are re-initialized with
+            ``initializer`` on ``ctx`` (unless ``init_deferred_flag``); each keeps its own
+            ``k``, ``persistent_flag``, dropout and regularizers.
+        initializer: initializer of every weight matrix; default Xavier (gaussian, fan-in, 1).
+        optimizer_name: optimiser of the fine-tuning trainer.
+        learning_rate: CD learning rate of *every* RBM (replaces theirs) and, unless
+            ``fine_tuning_learning_rate`` is given, the fine-tuning rate.
+        learning_attenuate_rate: every rate is multiplied by this every ``attenuate_epoch`` epochs.
+        attenuate_epoch: epochs between two decays.
+        ctx: one ``mx.Context``; the default picks a GPU only when one exists.
+        pretraining_mode: ``"layerwise"`` or ``"simultaneous"`` (see above).
+        fine_tuning_epochs: epochs (at the end of each run) of back-propagation fine-tuning, >= 0.
+        fine_tuning_learning_rate: initial learning rate of the fine-tuning trainer (> 0).
+        **kwargs: ``prefix``/``params`` (``HybridBlock``), ``kvstore``, ``optimizer_params``.
+
+    Shapes: ``inference(x)``: ``(B, V)`` → top features ``(B, H_last)``; ``reconstruct(x)``:
+    ``(B, V)`` → ``(B, V)``; ``decode(h)``: ``(B, H_last)`` → ``(B, V)``.
+    """
+
+    _init_deferred_flag = False
+
+    def __init__(
+        self,
+        computable_loss,
+        rbm_list,
+        initializer=None,
+        optimizer_name="SGD",
+        learning_rate=0.005,
+        learning_attenuate_rate=1.0,
+        attenuate_epoch=50,
+        ctx=DEFAULT_CTX,
+        pretraining_mode: str = "layerwise",
+        fine_tuning_epochs: int = 0,
+        fine_tuning_learning_rate: Optional[float] = None,
+        **kwargs
+    ):
+        check_loss(computable_loss)
+        rbm_list = check_rbm_list(rbm_list)
+        check_initializer(initializer)
+        check_number(learning_rate, "learning_rate", minimum=0.0, strict_minimum=True)
+        check_number(learning_attenuate_rate, "learning_attenuate_rate", minimum=0.0, strict_minimum=True)
+        check_int(attenuate_epoch, "attenuate_epoch", minimum=1)
+        self._pretraining_mode = _check_choice(pretraining_mode, PRETRAINING_MODES, "pretraining_mode")
+        self._fine_tuning_epochs = check_int(fine_tuning_epochs, "fine_tuning_epochs", minimum=0)
+        if fine_tuning_learning_rate is None:
+            fine_tuning_learning_rate = learning_rate
+        self._fine_tuning_ratio = check_number(fine_tuning_learning_rate, "fine_tuning_learning_rate", minimum=0.0,
+                                               strict_minimum=True) / float(learning_rate)
+        unknown = sorted(set(kwargs) - set(_HYBRID_BLOCK_KWARGS) - set(_LEARNER_KWARGS))
+        if unknown:
+            raise TypeError("%s got unexpected keyword argument(s): %s" % (type(self).__name__, ", ".join(unknown)))
+        # the RBM constructor builds a single layer; a stack has none of its own
+        super(RestrictedBoltzmannMachines, self).__init__(
+            **{key: kwargs[key] for key in _HYBRID_BLOCK_KWARGS if key in kwargs})
+        self._setup_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx, [], kwargs)
+        if len(ctx_list(self._ctx)) > 1:
+            raise ValueError("ctx: a %s learns on one context; got %s." % (type(self).__name__, self._ctx))
+        self._cd_learning_rate = float(learning_rate)
+        self.computable_loss = computable_loss
+        self.initializer = initializer or mx.initializer.Xavier(rnd_type="gaussian", factor_type="in", magnitude=1)
+        self._pretraining_epochs = None
+        self._reset_learning_state()
+        self._attach(rbm_list)
+        if not self.init_deferred_flag:
+            self.collect_params().initialize(init=self.initializer, ctx=ctx_list(self._ctx), force_reinit=True)
+            self._adopt_layers()
+
+    def _attach(self, rbm_list: list) -> None:
+        for key in [key for key in self._children if key.startswith("rbm")]:
+            del self._children[key]
+        for i, rbm in enumerate(rbm_list):
+            self.register_child(rbm, "rbm%d" % i)
+        self._rbm_list = rbm_list
+        self._visible_dim, self._hidden_dim = rbm_list[0].visible_dim, rbm_list[-1].hidden_dim
+        self.visible_activation = rbm_list[0].visible_activation
+        self.hidden_activation = rbm_list[-1].hidden_activation
+
+    def _adopt_layers(self) -> None:
+        """Put every layer on this model's context and learning rate; build the fine-tuning trainer."""
+        for rbm in self._rbm_list:
+            rbm.collect_params().reset_ctx(ctx_list(self._ctx))
+            rbm._ctx = self._ctx
+            rbm._cd_learning_rate = self._cd_learning_rate
+        self.trainer = make_trainer(self.collect_params(), self._optimizer_name,
+                                    self._cd_learning_rate * self._fine_tuning_ratio,
+                                    kvstore=self._kvstore, optimizer_params=self._optimizer_params)
+
+    @property
+    def rbm_list(self) -> List[RestrictedBoltzmannMachines]:
+        """The layers, bottom first. Assigning a new list re-checks the sizes, moves the layers to
+        this model's context and rebuilds the fine-tuning trainer (their parameters are kept)."""
+        return list(self._rbm_list)
+
+    @rbm_list.setter
+    def rbm_list(self, value) -> None:
+        self._attach(check_rbm_list(value))
+        self._adopt_layers()
+
+    def collect_params(self, select=None):
+        """Union of the layers' parameters, bottom layer first."""
+        params = self._rbm_list[0].collect_params(select)
+        for rbm in self._rbm_list[1:]:
+            params.update(rbm.collect_params(select))
+        return params
+
+    # ------------------------------------------------------------------ per-layer views
+    @property
+    def k(self) -> List[int]:
+        """Gibbs steps of each layer's CD."""
+        return [rbm.k for rbm in self._rbm_list]
+
+    @property
+    def persistent_flag(self) -> List[bool]:
+        """Whether each layer uses persistent CD."""
+        return [rbm.persistent_flag for rbm in self._rbm_list]
+
+    def _layer_arrays(self, name: str):
+        return [getattr(rbm, name) for rbm in self._rbm_list]
+
+    @property
+    def weights_arr(self) -> list:
+        """Each layer's ``W`` (read-only list; assign through ``rbm_list[i].weights_arr``)."""
+        return self._layer_arrays("weights_arr")
+
+    @weights_arr.setter
+    def weights_arr(self, value) -> None:
+        raise TypeError("weights_arr of a DeepBoltzmannMachines is read-only; set rbm_list[i].weights_arr.")
+
+    @property
+    def visible_bias_arr(self) -> list:
+        """Each layer's visible bias (read-only list)."""
+        return self._layer_arrays("visible_bias_arr")
+
+    @visible_bias_arr.setter
+    def visible_bias_arr(self, value) -> None:
+        raise TypeError("visible_bias_arr of a DeepBoltzmannMachines is read-only; set rbm_list[i].visible_bias_arr.")
+
+    @property
+    def hidden_bias_arr(self) -> list:
+        """Each layer's hidden bias (read-only list)."""
+        return self._layer_arrays("hidden_bias_arr")
+
+    @hidden_bias_arr.setter
+    def hidden_bias_arr(self, value) -> None:
+        raise TypeError("hidden_bias_arr of a DeepBoltzmannMachines is read-only; set rbm_list[i].hidden_bias_arr.")
+
+    @property
+    def feature_points_arr_list(self) -> list:
+        """Features of every layer for the last ``inference`` input: ``[(B, H_0), ..., (B, H_last)]``.
+        Each ``rbm_list[i].feature_points_arr`` holds the same arrays."""
+        stored = [rbm.__dict__.get("_feature_points_arr") for rbm in self._rbm_list]
+        if any(value is None or isinstance(value, mx.sym.Symbol) for value in stored):
+            observed = self.__dict__.get("_last_observed")
+            if observed is None:
+                return [None] * len(self._rbm_list)
+            self._encode_layers(mx.nd, observed)
+            stored = [rbm.__dict__.get("_feature_points_arr") for rbm in self._rbm_list]
+        return stored
+
+    # ------------------------------------------------------------------ passes through the stack
+    def _encode_layers(self, F, v, top: Optional[int] = None):
+        """Bottom-up mean-field features up to layer ``top`` (default: all); stored on each layer."""
+        top = len(self._rbm_list) - 1 if top is None else top
+        for rbm in self._rbm_list[:top + 1]:
+            weight, hidden_bias, _ = rbm._param_arrays(F)
+            v = _energy.hidden_probabilities(F, v, weight, hidden_bias, rbm.hidden_dim)
+            rbm.__dict__["_hidden_activity_arr"] = v
+            rbm.__dict__["_feature_points_arr"] = v
+        return v
+
+    def _decode_layers(self, F, h, top: Optional[int] = None):
+        """Top-down means from layer ``top``'s hidden units to the input layer."""
+        top = len(self._rbm_list) - 1 if top is None else top
+        for rbm in reversed(self._rbm_list[:top + 1]):
+            weight, _, visible_bias = rbm._param_arrays(F)
+            h = _energy.visible_means(F, h, weight, visible_bias, rbm.gaussian_visible)
+        return h
+
+    def forward_propagation(self, F, x):
+        """Top-layer features ``(B, H_last)`` of ``x`` ``(B, V)`` (mean-field, bottom-up)."""
+        top = self._encode_layers(F, F.flatten(x))
+        self.__dict__["_feature_points_arr"] = top
+        self.__dict__["_hidden_activity_arr"] = top
+        return top
+
+    def compute_feature_points(self, observed_arr):
+        return self._encode_layers(mx.nd, observed_arr)
+
+    def inference(self, observed_arr) -> mx.nd.NDArray:
+        """Top-layer features ``(B, H_last)`` of ``observed_arr`` ``(B, V)``; per-layer features in
+        ``feature_points_arr_list`` and ``rbm_list[i].feature_points_arr``."""
+        v = self._as_visible(observed_arr, "observed_arr")
+        self._last_observed = v
+        self.__dict__["_feature_points_arr"] = None
+        self.batch_size = v.shape[0]
+        for rbm in self._rbm_list:
+            rbm.batch_size = v.shape[0]
+            rbm.__dict__["_feature_points_arr"] = None
+            rbm.__dict__["_last_observed"] = None
+        with warnings.catch_warnings():
+            # the bottom-up graph does not use the visible biases; Gluon warns about that when hybridized
+            warnings.filterwarnings("ignore", message=".*is not used by any computation")
+            return self(v)
+
+    def encode(self, observed_arr) -> mx.nd.NDArray:
+        """Same as :meth:`inference`: top-layer features ``(B, H_last)``."""
+        return self.inference(observed_arr)
+
+    def decode(self, hidden_arr) -> mx.nd.NDArray:
+        """Top-down reconstruction ``(B, V)`` of top-layer states ``(B, H_last)``."""
+        if not isinstance(hidden_arr, mx.nd.NDArray):
+            hidden_arr = mx.nd.array(hidden_arr, ctx=first_ctx(self._ctx))
+        if hidden_arr.ndim != 2 or hidden_arr.shape[1] != self._hidden_dim:
+            raise ValueError("hidden_arr must have shape (batch, %d), got %s." % (self._hidden_dim, tuple(hidden_arr.shape)))
+        return self._decode_layers(mx.nd, hidden_arr.as_in_context(first_ctx(self._ctx)).astype("float32"))
+
+    def reconstruct(self, observed_arr) -> mx.nd.NDArray:
+        """Bottom-up to the top layer, then top-down to the input: ``(B, V)`` → ``(B, V)``."""
+        top = self.inference(observed_arr)
+        reconstruction = self._decode_layers(mx.nd, top)
+        self.__dict__["_visible_activity_arr"] = reconstruction
+        return reconstruction
+
+    def free_energy(self, observed_arr):
+        raise NotImplementedError("A stack has no single free energy; use rbm_list[i].free_energy on layer i's input "
+                                  "(feature_points_arr_list[i - 1] for i > 0).")
+
+    def pseudo_log_likelihood(self, observed_arr):
+        raise NotImplementedError("Use rbm_list[0].pseudo_log_likelihood for the bottom layer.")
+
+    def contrastive_divergence(self, v0, with_loss: bool = False):
+        raise NotImplementedError("A stack learns through learn(); rbm_list[i].contrastive_divergence updates one layer.")
+
+    def regularize(self) -> None:
+        """Run every layer's regularizers."""
+        for rbm in self._rbm_list:
+            rbm.regularize()
+
+    # ------------------------------------------------------------------ learning schedule
+    def learn(self, iteratable_data, checkpoint_path: Optional[str] = None, checkpoint_every: int = 1,
+              resume: bool = False) -> None:
+        """Pre-train (and optionally fine-tune) on the ``(x, _, test_x, _)`` batches of
+        ``iteratable_data`` (``iteratable_data.epochs`` epochs in all); arguments as for
+        :meth:`RestrictedBoltzmannMachines.learn`."""
+        check_type(iteratable_data, IteratableData, "iteratable_data")
+        epochs = check_int(getattr(iteratable_data, "epochs", None), "iteratable_data.epochs", minimum=1)
+        pretraining = epochs - self._fine_tuning_epochs
+        if pretraining < 1:
+            raise ValueError("iteratable_data.epochs=%d leaves no pre-training epoch after fine_tuning_epochs=%d."
+                             % (epochs, self._fine_tuning_epochs))
+        layers = len(self._rbm_list)
+        if self._pretraining_mode == "layerwise" and pretraining < layers:
+            raise ValueError(
+                "iteratable_data.epochs=%d gives %d pre-training epoch(s) for %d layers; layer-wise pre-training "
+                "needs at least one epoch per layer (or use pretraining_mode='simultaneous')."
+                % (epochs, pretraining, layers))
+        self._pretraining_epochs = pretraining
+        for rbm in self._rbm_list:
+            rbm._chain = None
+        super().learn(iteratable_data, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every,
+                      resume=resume)
+
+    def _phase(self, epoch: int):
+        """``(top layer index, fine_tuning?)`` for ``epoch``."""
+        layers = len(self._rbm_list)
+        pretraining = self._pretraining_epochs or 1
+        if epoch >= pretraining:
+            return layers - 1, True
+        if self._pretraining_mode == "simultaneous":
+            return layers - 1, False
+        return min(epoch * layers // pretraining, layers - 1), False
+
+    def training_step(self, batch):
+        """One CD update of the active layer(s) (or one fine-tuning step); returns the per-sample
+        reconstruction loss of the input through the active stack, ``(B,)``."""
+        v0 = self._training_batch(batch)
+        for rbm in self._rbm_list:
+            rbm.batch_size = v0.shape[0]
+        top, fine_tuning = self._phase(self.epoch)
+        if fine_tuning:
+            with autograd.record():
+                reconstruction = self._decode_layers(mx.nd, self._encode_layers(mx.nd, v0))
+                loss = self.compute_loss(reconstruction, v0)
+            loss.backward()
+            self.trainer.step(v0.shape[0])
+            return loss
+        v = v0
+        reconstruction = None
+        for i, rbm in enumerate(self._rbm_list[:top + 1]):
+            if self._pretraining_mode == "layerwise" and i < top:
+                weight, hidden_bias, _ = rbm._param_arrays()
+                v = _energy.hidden_probabilities(mx.nd, v, weight, hidden_bias, rbm.hidden_dim)
+            else:
+                v, reconstruction, _ = rbm.contrastive_divergence(v)
+        reconstruction = self._decode_layers(mx.nd, reconstruction, top - 1) if top > 0 else reconstruction
+        return self.compute_loss(reconstruction, v0)
+
+    def evaluation_step(self, batch):
+        """Reconstruction loss ``(B,)`` of the test batch through the active stack."""
+        test_v = self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)
+        train_v = self._as_visible(batch[0], "iteratable_data's training batch", check_range=False)
+        self._check_range("iteratable_data's batches", train_v, test_v)
+        top, _ = self._phase(self.epoch)
+        reconstruction = self._decode_layers(mx.nd, self._encode_layers(mx.nd, test_v, top), top)
+        return self.compute_loss(reconstruction, test_v)
+
+    def evaluation_metrics(self, batch) -> dict:
+        """``layer`` (active top layer), ``fine_tuning`` (0/1) and ``free_energy_layer<i>`` of the
+        test batch for every layer trained so far."""
+        top, fine_tuning = self._phase(self.epoch)
+        v = self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)
+        energies = []
+        for rbm in self._rbm_list[:top + 1]:
+            weight, hidden_bias, visible_bias = rbm._param_arrays()
+            energies.append(_energy.free_energy(v, weight, visible_bias, hidden_bias, rbm.gaussian_visible).mean())
+            v = _energy.hidden_probabilities(mx.nd, v, weight, hidden_bias, rbm.hidden_dim)
+        values = mx.nd.concat(*energies, dim=0).asnumpy()
+        metrics = {"layer": float(top), "fine_tuning": float(fine_tuning)}
+        metrics.update({"free_energy_layer%d" % i: float(value) for i, value in enumerate(values)})
+        return metrics
+
+    def _set_learning_rate(self, learning_rate: float) -> None:
+        """Every layer's CD rate becomes ``learning_rate``; the fine-tuning trainer keeps its ratio."""
+        self._cd_learning_rate = float(learning_rate)
+        for rbm in self._rbm_list:
+            rbm._cd_learning_rate = float(learning_rate)
+        trainer = getattr(self, "trainer", None)
+        if trainer is not None:
+            trainer.set_learning_rate(float(learning_rate) * self._fine_tuning_ratio)
