@@ -183,15 +183,19 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
     # ------------------------------------------------------------------ shapes
     def _set_input_dim(self, input_dim: int, name: str = "observed_arr") -> None:
         """Fix the input projection to ``(4H, input_dim)``; finish deferred initialization."""
+        self._check_features(input_dim, name)
         weight = self.observed_fc.weight
         if weight.shape[1] == 0:
             weight.shape = (4 * self.hidden_n, input_dim)
-        elif weight.shape[1] != input_dim:
-            raise ValueError(
-                "%s has %d features per step, but this LSTM was built for %d."
-                % (name, input_dim, weight.shape[1]))
         if getattr(weight, "_deferred_init", ()):
             weight._finish_deferred_init()
+
+    def _check_features(self, input_dim: int, name: str = "observed_arr") -> None:
+        """Raise ``ValueError`` when the input width differs from the one already fixed."""
+        known = self.observed_fc.weight.shape[1]
+        if known and known != input_dim:
+            raise ValueError("%s has %d features per step, but this LSTM was built for %d."
+                             % (name, input_dim, known))
 
     def infer_shape(self, *args) -> None:
         """Deferred shapes (first hybridized call): one imperative pass fixes every parameter."""
@@ -205,6 +209,7 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
         check_rank(observed_arr.shape, 3, name, "batch, time, features")
         if min(observed_arr.shape) == 0:
             raise ValueError("%s must not be empty, got shape %s." % (name, observed_arr.shape))
+        self._check_features(observed_arr.shape[2], name)
         steps = observed_arr.shape[1]
         if steps > self.seq_len:
             observed_arr = mx.nd.slice_axis(observed_arr, axis=1, begin=0, end=self.seq_len)

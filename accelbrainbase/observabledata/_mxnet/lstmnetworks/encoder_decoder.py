@@ -174,6 +174,7 @@ class EncoderDecoder(LSTMNetworks):
         if observed_arr.shape[0] == 0 or observed_arr.shape[1] != self.steps:
             raise ValueError("%s must be (batch >= 1, %d, features), got shape %s."
                              % (name, self.steps, observed_arr.shape))
+        self.encoder._check_features(observed_arr.shape[2], name)
         return observed_arr
 
     def inference(self, observed_arr):
