@@ -171,7 +171,6 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
     def _reset_learning_state(self) -> None:
         self._chain = None
         self._kernels = {}
-        self._rate, self._rate_key = None, None
         self._first_batch_checked = False
         self.batch_size = None
         self.__dict__["_visible_activity_arr"] = None
@@ -307,18 +306,21 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
     # ------------------------------------------------------------------ input checks
     def _as_visible(self, arr, name: str, check_range: bool = True) -> mx.nd.NDArray:
         """``arr`` as a float32 ``(B, V)`` NDArray on the model's context; raises naming ``name``."""
+        ctx = first_ctx(self._ctx)
         if not isinstance(arr, mx.nd.NDArray):
-            arr = mx.nd.array(np.asarray(arr, dtype=np.float32), ctx=first_ctx(self._ctx))
-        if arr.ndim < 2:
+            arr = mx.nd.array(np.asarray(arr, dtype=np.float32), ctx=ctx)
+        shape = arr.shape
+        if len(shape) < 2:
             raise ValueError("%s must have shape (batch, %d) (or (batch, ...) with %d values per sample), got %s."
-                             % (name, self._visible_dim, self._visible_dim, tuple(arr.shape)))
-        width = int(np.prod(arr.shape[1:]))
+                             % (name, self._visible_dim, self._visible_dim, tuple(shape)))
+        width = int(np.prod(shape[1:]))
         if width != self._visible_dim:
             raise ValueError("%s has %d values per sample (shape %s) but visible_dim is %d."
-                             % (name, width, tuple(arr.shape), self._visible_dim))
-        if arr.ndim != 2:
-            arr = arr.reshape((arr.shape[0], width))
-        arr = arr.as_in_context(first_ctx(self._ctx))
+                             % (name, width, tuple(shape), self._visible_dim))
+        if len(shape) != 2:
+            arr = arr.reshape((shape[0], width))
+        if arr.context != ctx:
+            arr = arr.as_in_context(ctx)
         if arr.dtype != np.float32:
             arr = arr.astype("float32")
         if check_range:
@@ -424,14 +426,6 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
             self._kernels[key] = kernel
         return kernel
 
-    def _rate_array(self, batch: int, ctx) -> mx.nd.NDArray:
-        """``learning_rate / batch`` as a ``(1,)`` array, rebuilt only when either changes."""
-        key = (self._cd_learning_rate, batch, ctx)
-        if self._rate_key != key:
-            self._rate = mx.nd.array([self._cd_learning_rate / batch], ctx=ctx)
-            self._rate_key = key
-        return self._rate
-
     def contrastive_divergence(self, v0: mx.nd.NDArray, with_loss: bool = False):
         """One CD-k (or PCD-k) update of ``W``, ``b`` and ``c`` on the batch ``v0`` ``(B, V)``.
 
@@ -448,10 +442,9 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
             per-sample loss ``(B,)`` (``None`` unless ``with_loss``).
         """
         weight, hidden_bias, visible_bias = self._param_arrays()
-        ctx, batch = v0.context, v0.shape[0]
+        batch = v0.shape[0]
         in_graph = with_loss and isinstance(self.computable_loss, gluon.loss.Loss)
-        inputs = {"data": v0, "weight": weight, "hidden_bias": hidden_bias, "visible_bias": visible_bias,
-                  "rate": self._rate_array(batch, ctx)}
+        inputs = {"data": v0, "weight": weight, "hidden_bias": hidden_bias, "visible_bias": visible_bias}
         if self._persistent_flag:
             if self._chain is None or self._chain.shape[0] != batch:
                 self._chain = _energy.bernoulli(
@@ -459,9 +452,11 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
             inputs["chain"] = self._chain
         kernel, names = self._cd_kernel(in_graph)
         outputs = kernel(*[inputs[name] for name in names])
-        weight += outputs[0]
-        hidden_bias += outputs[1]
-        visible_bias += outputs[2]
+        # one fused in-place update of W, c and b: param -= (-rate) * ascent direction
+        rate = -self._cd_learning_rate / batch
+        mx.nd.multi_sgd_update(weight, outputs[0], hidden_bias, outputs[1], visible_bias, outputs[2],
+                               lrs=(rate, rate, rate), wds=(0.0, 0.0, 0.0), num_weights=3,
+                               out=[weight, hidden_bias, visible_bias])
         hidden, reconstruction = outputs[3], outputs[4]
         if self._persistent_flag:
             self._chain = outputs[-1]

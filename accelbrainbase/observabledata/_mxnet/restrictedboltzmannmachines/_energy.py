@@ -73,14 +73,15 @@ def cd_symbol(num_hidden: int, k: int, persistent: bool, gaussian: bool, visible
               hidden_dropout_rate: float, loss_block=None) -> mx.sym.Symbol:
     """The graph of one CD-k (or PCD-k) step, to be run as a single ``CachedOp``.
 
-    Inputs (in order): ``data (B, V)``, ``weight (H, V)``, ``hidden_bias (H,)``,
-    ``visible_bias (V,)``, ``rate (1,)`` (learning rate / batch size) and, when ``persistent``,
-    ``chain (B, H)`` (the hidden samples the negative chain continues from).
+    Inputs (by name): ``data (B, V)``, ``weight (H, V)``, ``hidden_bias (H,)``,
+    ``visible_bias (V,)`` and, when ``persistent``, ``chain (B, H)`` (the hidden samples the
+    negative chain continues from).
 
-    Outputs (in order): the parameter increments ``delta_weight (H, V)``,
-    ``delta_hidden_bias (H,)``, ``delta_visible_bias (V,)``; ``hidden (B, H)`` = ``P(h | data)``
-    and the mean-field ``reconstruction (B, V)``, both with the parameters before the step;
-    then ``loss (B,)`` = ``loss_block(reconstruction, data)`` when a (hybridizable) loss block is
+    Outputs (in order): the batch *sums* of the CD statistics, i.e. the log-likelihood ascent
+    directions ``Σ(h⁺ v⁺ᵀ - h⁻ v⁻ᵀ)`` ``(H, V)``, ``Σ(h⁺ - h⁻)`` ``(H,)`` and ``Σ(v⁺ - v⁻)``
+    ``(V,)`` (scale by ``learning_rate / B`` to update); ``hidden (B, H)`` = ``P(h | data)`` and
+    the mean-field ``reconstruction (B, V)``, both with the parameters before the step; then
+    ``loss (B,)`` = ``loss_block(reconstruction, data)`` when a (hybridizable) loss block is
     given; then the new ``chain (B, H)`` when ``persistent``.
 
     Visible means (not samples) are used in the negative phase; hidden states are sampled
@@ -88,7 +89,7 @@ def cd_symbol(num_hidden: int, k: int, persistent: bool, gaussian: bool, visible
     """
     S = mx.sym
     data, weight = S.var("data"), S.var("weight")
-    hidden_bias, visible_bias, rate = S.var("hidden_bias"), S.var("visible_bias"), S.var("rate")
+    hidden_bias, visible_bias = S.var("hidden_bias"), S.var("visible_bias")
     observed = data
     if visible_dropout_rate > 0:
         observed = data * (S.random.uniform_like(data) >= visible_dropout_rate)
@@ -108,11 +109,11 @@ def cd_symbol(num_hidden: int, k: int, persistent: bool, gaussian: bool, visible
         if step < k - 1 or persistent:
             state = S.random.uniform_like(negative) < negative
     ones_column = S.ones_like(S.slice_axis(data, axis=1, begin=0, end=1))
-    delta_weight = (S.dot(S.broadcast_mul(positive, rate), observed, transpose_a=True)
-                    - S.dot(S.broadcast_mul(negative, rate), visible, transpose_a=True))
-    delta_hidden_bias = S.broadcast_mul(_column_sums(S, positive - negative, ones_column), rate)
-    delta_visible_bias = S.broadcast_mul(_column_sums(S, observed - visible, ones_column), rate)
-    outputs = [delta_weight, delta_hidden_bias, delta_visible_bias, hidden0, reconstruction]
+    weight_direction = (S.dot(positive, observed, transpose_a=True)
+                        - S.dot(negative, visible, transpose_a=True))
+    hidden_direction = _column_sums(S, positive - negative, ones_column)
+    visible_direction = _column_sums(S, observed - visible, ones_column)
+    outputs = [weight_direction, hidden_direction, visible_direction, hidden0, reconstruction]
     if loss_block is not None:
         outputs.append(loss_block(reconstruction, data))
     if persistent:
