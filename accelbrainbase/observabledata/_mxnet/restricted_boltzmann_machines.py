@@ -12,7 +12,6 @@ model's context, without autograd and without waiting for the device.
 """
 from __future__ import annotations
 
-import logging
 import warnings
 from typing import Optional
 
@@ -25,9 +24,7 @@ from accelbrainbase._mxnet.checks import check_int, check_number, check_type
 from accelbrainbase._mxnet.context import DEFAULT_CTX, ctx_list, first_ctx
 from accelbrainbase._mxnet.learner import Learner, check_initializer, check_loss, check_regularizers
 from accelbrainbase.observable_data import ObservableData
-from accelbrainbase.observabledata._mxnet.restrictedboltzmannmachines import _energy
-
-logger = logging.getLogger("accelbrainbase")
+from accelbrainbase.observabledata._mxnet.restrictedboltzmannmachines import _energy, _inputs
 
 VISIBLE_KINDS = ("sigmoid", "identity")
 HIDDEN_KINDS = ("sigmoid",)
@@ -305,42 +302,16 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
 
     # ------------------------------------------------------------------ input checks
     def _as_visible(self, arr, name: str, check_range: bool = True) -> mx.nd.NDArray:
-        """``arr`` as a float32 ``(B, V)`` NDArray on the model's context; raises naming ``name``."""
-        ctx = first_ctx(self._ctx)
-        if not isinstance(arr, mx.nd.NDArray):
-            arr = mx.nd.array(np.asarray(arr, dtype=np.float32), ctx=ctx)
-        shape = arr.shape
-        if len(shape) < 2:
-            raise ValueError("%s must have shape (batch, %d) (or (batch, ...) with %d values per sample), got %s."
-                             % (name, self._visible_dim, self._visible_dim, tuple(shape)))
-        width = int(np.prod(shape[1:]))
-        if width != self._visible_dim:
-            raise ValueError("%s has %d values per sample (shape %s) but visible_dim is %d."
-                             % (name, width, tuple(shape), self._visible_dim))
-        if len(shape) != 2:
-            arr = arr.reshape((shape[0], width))
-        if arr.context != ctx:
-            arr = arr.as_in_context(ctx)
-        if arr.dtype != np.float32:
-            arr = arr.astype("float32")
+        """``arr`` as a float32 ``(B, V)`` NDArray on the model's context; raises naming ``name``.
+        With ``check_range``, Bernoulli visibles also need values in [0, 1] (one host sync)."""
+        arr = _inputs.as_visible(arr, self._visible_dim, first_ctx(self._ctx), name)
         if check_range:
             self._check_range(name, arr)
         return arr
 
     def _check_range(self, name: str, *arrays) -> None:
-        """Bernoulli visibles need values in [0, 1] (one host synchronisation for all arrays)."""
-        if self.gaussian_visible:
-            return
-        bounds = mx.nd.stack(*[mx.nd.stack(a.min(), a.max()) for a in arrays]).asnumpy().reshape(-1, 2)
-        low, high = float(bounds[:, 0].min()), float(bounds[:, 1].max())
-        if not (np.isfinite(low) and np.isfinite(high)):
-            raise ValueError("%s contains NaN or infinity." % name)
-        if low < 0.0 or high > 1.0:
-            raise ValueError(
-                "%s holds values in [%g, %g], but Bernoulli visible units (visible_activation='sigmoid') "
-                "need data in [0, 1]: scale the data (e.g. an iterator with norm_mode='min_max', or x / 255 "
-                "for 8-bit pixels), or use Gaussian visible units (visible_activation='identity') for "
-                "standardised real values." % (name, low, high))
+        if not self.gaussian_visible:
+            _inputs.check_unit_interval(name, *arrays)
 
     # ------------------------------------------------------------------ mean-field passes
     def encode(self, observed_arr) -> mx.nd.NDArray:

@@ -7,11 +7,10 @@ from typing import List, Optional
 
 import mxnet as mx
 from mxnet import autograd
-from mxnet.gluon.block import HybridBlock
 
 from accelbrainbase._mxnet.checks import check_int, check_number, check_type
 from accelbrainbase._mxnet.context import DEFAULT_CTX, ctx_list, first_ctx
-from accelbrainbase._mxnet.learner import Learner, check_initializer, check_loss, make_trainer
+from accelbrainbase._mxnet.learner import check_initializer, check_loss, make_trainer
 from accelbrainbase.iteratable_data import IteratableData
 from accelbrainbase.observabledata._mxnet.restricted_boltzmann_machines import (
     _HYBRID_BLOCK_KWARGS, _LEARNER_KWARGS, RestrictedBoltzmannMachines, _check_choice,
