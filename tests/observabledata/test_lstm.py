@@ -206,6 +206,23 @@ def test_generating_mode_starts_from_the_encoder_state_and_feeds_back():
     assert model.feature_points_arr.shape == (3, 6, 5)
 
 
+def test_peephole_encoder_decoder_generates_like_the_contract_cell():
+    rng = np.random.RandomState(6)
+    encoder = lstm(seq_len=4, hidden_n=3, output_layer_flag=False, peephole_flag=True)
+    decoder = lstm(seq_len=4, hidden_n=3, output_n=2, peephole_flag=True)
+    model = EncoderDecoder(encoder, decoder, gluon.loss.L2Loss(), seq_len=4, ctx=CPU)
+    x = rng.randn(2, 4, 2).astype(np.float32)
+    hybrid = model.inference(nd.array(x)).asnumpy()
+    model.hybridize(active=False)
+    np.testing.assert_allclose(model.inference(nd.array(x)).asnumpy(), hybrid, rtol=1e-5, atol=1e-6)
+    enc, dec = structural_params(encoder), structural_params(decoder)
+    zeros = np.zeros((2, 3))
+    _, h, c = numpy_cell(enc, x.astype(np.float64), zeros, zeros, 4, peephole=True)
+    hidden = numpy_cell(dec, None, h, c, 4, peephole=True)[0]
+    decoded = hidden @ dec["output_fc.weight"].T + dec["output_fc.bias"]
+    np.testing.assert_allclose(hybrid, decoded[:, ::-1], rtol=1e-4, atol=1e-5)
+
+
 # ---------------------------------------------------------------------------------- learning
 def test_encdec_default_flags_reconstruct_a_sine_mixture(trained_encdec):
     model, iterator = trained_encdec
