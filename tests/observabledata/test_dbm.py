@@ -124,11 +124,11 @@ def test_784_256_64_stack_trains_on_mnist(mnist_arrays):
 def test_dbm_learning_rate_reaches_every_cd_update(digits_arrays):
     x_train, x_test = digits_arrays["x_train"], digits_arrays["x_test"]
 
-    def train(dbm_rate, layer_rates):
+    def train(dbm_rate, layer_rates, epochs=2, **kwargs):
         mx.random.seed(5)
         layers = [rbm(64, 32, learning_rate=layer_rates[0]), rbm(32, 16, learning_rate=layer_rates[1])]
-        model = DeepBoltzmannMachines(L2NormLoss(), layers, learning_rate=dbm_rate, ctx=CPU)
-        model.learn(batches(x_train, x_test, epochs=2))
+        model = DeepBoltzmannMachines(L2NormLoss(), layers, learning_rate=dbm_rate, ctx=CPU, **kwargs)
+        model.learn(batches(x_train, x_test, epochs=epochs))
         return [w.asnumpy() for w in model.weights_arr], model
 
     weights_a, _ = train(0.05, (0.001, 0.5))
@@ -139,6 +139,18 @@ def test_dbm_learning_rate_reaches_every_cd_update(digits_arrays):
     for a, c in zip(weights_a, weights_c):
         assert np.abs(a - c).mean() > 1e-3
     assert [layer._cd_learning_rate for layer in model_b.rbm_list] == [0.05, 0.05]
+
+    # decay: epoch 0 (layer 0) at 0.05, epoch 1 (layer 1) at 0.005
+    weights_d, model_d = train(0.05, (0.001, 0.5), learning_attenuate_rate=0.1, attenuate_epoch=1)
+    np.testing.assert_array_equal(weights_d[0], weights_a[0])
+    assert np.abs(weights_d[1] - weights_a[1]).mean() > 1e-3
+    assert [layer._cd_learning_rate for layer in model_d.rbm_list] == [pytest.approx(0.005)] * 2
+
+    # the fine-tuning rate changes only the fine-tuning epoch
+    tuned = [train(0.05, (0.1, 0.1), epochs=3, fine_tuning_epochs=1, fine_tuning_learning_rate=rate)
+             for rate in (0.01, 1.0)]
+    np.testing.assert_array_equal(tuned[0][1].loss_arr[:2], tuned[1][1].loss_arr[:2])
+    assert np.abs(tuned[0][0][0] - tuned[1][0][0]).mean() > 1e-3
 
 
 def test_simultaneous_pretraining_and_fine_tuning(digits_arrays):
