@@ -366,3 +366,13 @@ def test_bad_input_raises_naming_the_argument():
         AnomalyScorer().score(np.ones((2, 6, 1)))
     with pytest.raises(ValueError, match="labels"):
         roc_auc([0.1, 0.2], [1, 1])
+
+
+def test_threshold_and_auc_helpers_on_known_values():
+    assert select_threshold([0.0, 1.0, 2.0], [5.0, 6.0]) == 2.0  # highest normal score: F1 = 1
+    assert select_threshold([0.0, 1.0, 4.0], [3.0, 5.0], beta=1.0) == 1.0  # F1 0.8 beats 0.667
+    assert select_threshold(np.arange(101.0), quantile=0.9) == pytest.approx(90.0)
+    assert roc_auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]) == pytest.approx(0.75)
+    assert roc_auc([1.0, 1.0], [0, 1]) == pytest.approx(0.5)
+    errors = np.abs(np.random.RandomState(11).randn(50, 4, 2))
+    assert np.allclose(AnomalyScorer("mse").score(errors), (errors ** 2).mean(axis=(1, 2)))

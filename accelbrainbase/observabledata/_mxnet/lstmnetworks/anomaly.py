@@ -142,13 +142,13 @@ def select_threshold(normal_scores, anomalous_scores=None, beta: float = 1.0, qu
     if anomalous.size == 0:
         raise ValueError("anomalous_scores must not be empty (or None).")
     beta2 = check_number(beta, "beta", minimum=0.0, strict_minimum=True) ** 2
-    best, best_f = float(normal.max()), -1.0
-    for tau in np.unique(np.concatenate([normal, anomalous])):
-        tp, fp = float((anomalous > tau).sum()), float((normal > tau).sum())
-        if tp == 0:
-            continue
-        precision, recall = tp / (tp + fp), tp / anomalous.size
-        f = (1 + beta2) * precision * recall / (beta2 * precision + recall)
-        if f > best_f:
-            best, best_f = float(tau), f
-    return best
+    candidates = np.unique(np.concatenate([normal, anomalous]))
+    tp = anomalous.size - np.searchsorted(np.sort(anomalous), candidates, side="right")
+    fp = normal.size - np.searchsorted(np.sort(normal), candidates, side="right")
+    useful = tp > 0
+    if not useful.any():
+        return float(normal.max())
+    tp, fp, candidates = tp[useful].astype(float), fp[useful].astype(float), candidates[useful]
+    precision, recall = tp / (tp + fp), tp / anomalous.size
+    f = (1 + beta2) * precision * recall / (beta2 * precision + recall)
+    return float(candidates[int(np.argmax(f))])
