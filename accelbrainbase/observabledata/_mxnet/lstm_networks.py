@@ -26,7 +26,7 @@ Decisions (contract §3g, FINDINGS 5-8):
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import mxnet as mx
 from mxnet import autograd, gluon
@@ -34,10 +34,11 @@ from mxnet.gluon.block import HybridBlock
 
 from accelbrainbase._mxnet.activations import apply_activation, check_activations
 from accelbrainbase._mxnet.checks import check_int, check_number, check_rank, check_type
-from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx
+from accelbrainbase._mxnet.context import DEFAULT_CTX, ContextLike, first_ctx
 from accelbrainbase._mxnet.learner import (HYBRIDIZE_OPTIONS, Learner, check_initializer, check_loss,
                                            check_regularizers)
 from accelbrainbase.observable_data import ObservableData
+from accelbrainbase.regularizatable_data import RegularizatableData
 from accelbrainbase.observabledata._mxnet.lstmnetworks import _recurrence as rec
 
 
@@ -86,33 +87,33 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
 
     def __init__(
         self,
-        batch_size,
-        seq_len,
+        batch_size: int,
+        seq_len: int,
         computable_loss,
-        initializer=None,
-        learning_rate=1e-05,
-        learning_attenuate_rate=0.1,
-        attenuate_epoch=50,
-        hidden_n=200,
-        output_n=1,
-        dropout_rate=0.5,
-        optimizer_name="SGD",
-        input_adjusted_flag=True,
-        observed_activation="tanh",
-        input_gate_activation="sigmoid",
-        forget_gate_activation="sigmoid",
-        output_gate_activation="sigmoid",
-        hidden_activation="tanh",
-        output_activation="tanh",
-        output_layer_flag=True,
-        output_no_bias_flag=False,
-        output_nn=None,
-        ctx=DEFAULT_CTX,
-        hybridize_flag=True,
-        regularizatable_data_list=[],
-        scale=1.0,
+        initializer: Optional[mx.initializer.Initializer] = None,
+        learning_rate: float = 1e-05,
+        learning_attenuate_rate: float = 0.1,
+        attenuate_epoch: int = 50,
+        hidden_n: int = 200,
+        output_n: int = 1,
+        dropout_rate: float = 0.5,
+        optimizer_name: str = "SGD",
+        input_adjusted_flag: bool = True,
+        observed_activation: str = "tanh",
+        input_gate_activation: str = "sigmoid",
+        forget_gate_activation: str = "sigmoid",
+        output_gate_activation: str = "sigmoid",
+        hidden_activation: str = "tanh",
+        output_activation: str = "tanh",
+        output_layer_flag: bool = True,
+        output_no_bias_flag: bool = False,
+        output_nn: Optional[HybridBlock] = None,
+        ctx: ContextLike = DEFAULT_CTX,
+        hybridize_flag: bool = True,
+        regularizatable_data_list: Sequence[RegularizatableData] = [],
+        scale: float = 1.0,
         **kwargs
-    ):
+    ) -> None:
         check_loss(computable_loss)
         check_initializer(initializer)
         regularizers = check_regularizers(regularizatable_data_list)
@@ -296,7 +297,7 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
         return apply_activation(F, self.output_fc(pred_arr), self.output_activation)
 
     # ------------------------------------------------------------------ contract methods
-    def inference(self, observed_arr):
+    def inference(self, observed_arr) -> mx.nd.NDArray:
         """Output for ``observed_arr`` ``(B, T, D)`` (NDArray or numpy; any ``B``)."""
         x = self._check_observed(observed_arr)
         self._last_observed = x
@@ -305,7 +306,7 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
             return self.forward_propagation(mx.nd, x)
         return self(x)
 
-    def compute_feature_points(self, observed_arr):
+    def compute_feature_points(self, observed_arr) -> mx.nd.NDArray:
         """Hidden sequence ``(B, seq_len, hidden_n)`` for ``observed_arr`` (dropout off)."""
         with autograd.predict_mode():
             return self.hidden_forward_propagate(mx.nd, self._check_observed(observed_arr))

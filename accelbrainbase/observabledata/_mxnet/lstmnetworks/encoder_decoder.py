@@ -18,14 +18,17 @@ Decisions (contract §3g, FINDINGS 5, 6, 8):
 """
 from __future__ import annotations
 
+from typing import Optional, Sequence
+
 import mxnet as mx
 
 from accelbrainbase._mxnet.checks import check_int, check_rank, check_type
-from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx
+from accelbrainbase._mxnet.context import DEFAULT_CTX, ContextLike, first_ctx
 from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS
 from accelbrainbase._mxnet.split_files import load_parts, save_parts
 from accelbrainbase.observabledata._mxnet.lstm_networks import LSTMNetworks
 from accelbrainbase.observabledata._mxnet.lstmnetworks import _recurrence as rec
+from accelbrainbase.regularizatable_data import RegularizatableData
 
 
 class EncoderDecoder(LSTMNetworks):
@@ -56,33 +59,33 @@ class EncoderDecoder(LSTMNetworks):
 
     def __init__(
         self,
-        encoder,
-        decoder,
+        encoder: LSTMNetworks,
+        decoder: LSTMNetworks,
         computable_loss,
-        initializer=None,
-        batch_size=100,
-        learning_rate=1e-05,
-        learning_attenuate_rate=0.1,
-        attenuate_epoch=50,
-        seq_len=0,
-        hidden_n=200,
-        output_n=1,
-        dropout_rate=0.5,
-        optimizer_name="SGD",
-        observed_activation="tanh",
-        input_gate_activation="sigmoid",
-        forget_gate_activation="sigmoid",
-        output_gate_activation="sigmoid",
-        hidden_activation="tanh",
-        output_activation="tanh",
-        output_layer_flag=True,
-        ctx=DEFAULT_CTX,
-        hybridize_flag=True,
-        regularizatable_data_list=[],
-        scale=1.0,
-        generating_flag=True,
+        initializer: Optional[mx.initializer.Initializer] = None,
+        batch_size: int = 100,
+        learning_rate: float = 1e-05,
+        learning_attenuate_rate: float = 0.1,
+        attenuate_epoch: int = 50,
+        seq_len: int = 0,
+        hidden_n: int = 200,
+        output_n: int = 1,
+        dropout_rate: float = 0.5,
+        optimizer_name: str = "SGD",
+        observed_activation: str = "tanh",
+        input_gate_activation: str = "sigmoid",
+        forget_gate_activation: str = "sigmoid",
+        output_gate_activation: str = "sigmoid",
+        hidden_activation: str = "tanh",
+        output_activation: str = "tanh",
+        output_layer_flag: bool = True,
+        ctx: ContextLike = DEFAULT_CTX,
+        hybridize_flag: bool = True,
+        regularizatable_data_list: Sequence[RegularizatableData] = [],
+        scale: float = 1.0,
+        generating_flag: bool = True,
         **kwargs
-    ):
+    ) -> None:
         check_type(encoder, LSTMNetworks, "encoder")
         check_type(decoder, LSTMNetworks, "decoder")
         check_type(generating_flag, bool, "generating_flag")
@@ -177,14 +180,14 @@ class EncoderDecoder(LSTMNetworks):
         self.encoder._check_features(observed_arr.shape[2], name)
         return observed_arr
 
-    def inference(self, observed_arr):
+    def inference(self, observed_arr) -> mx.nd.NDArray:
         """Reconstruction of ``observed_arr`` ``(B, T, D)`` (NDArray or numpy; any ``B``)."""
         x = self._check_observed(observed_arr)
         self._last_observed = x
         self.__dict__["_feature_points_arr"] = None
         return self(x)
 
-    def compute_feature_points(self, observed_arr):
+    def compute_feature_points(self, observed_arr) -> mx.nd.NDArray:
         """The encoder's output for ``observed_arr`` (dropout off)."""
         with mx.autograd.predict_mode():
             return self._encode(mx.nd, self._check_observed(observed_arr))[0]
