@@ -99,3 +99,12 @@ def check_rank(shape: Sequence[int], rank: Union[int, Iterable[int]], name: str,
             "%s must have rank %s%s, got shape %s."
             % (name, " or ".join(map(str, ranks)), " (%s)" % layout if layout else "", tuple(shape))
         )
+
+
+def warn_unknown_kwargs(owner: str, kwargs: dict, known: Iterable[str]) -> None:
+    """Warn (not fail: the reference silently ignored them) about keyword arguments nobody reads."""
+    import warnings
+
+    unknown = sorted(set(kwargs) - set(known))
+    if unknown:
+        warnings.warn("%s ignores unknown keyword argument(s): %s" % (owner, ", ".join(unknown)), stacklevel=3)

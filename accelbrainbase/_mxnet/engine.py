@@ -8,7 +8,8 @@ Every model and controller learns through :func:`fit`.  A learner (see
 ``evaluation_step(batch) -> loss``
     the test loss on the same tuple (outside ``autograd.record``, so dropout is off).
 ``evaluation_metrics(batch) -> dict``
-    extra per-epoch numbers for the history (accuracy, free energy, ...); optional.
+    extra per-epoch numbers for the history (accuracy, free energy, ...) as floats or
+    1-element NDArrays; optional.
 ``after_step()``
     run after each optimiser step (regularizers, weight tying); optional.
 ``trainers() -> {name: gluon.Trainer}``
@@ -61,6 +62,11 @@ def _mean_scalar(loss):
             total = total + part
         return total / len(parts)
     return loss.mean()
+
+
+def _as_float(value) -> float:
+    """A metric as a Python float (NDArrays are read back here, at the epoch boundary)."""
+    return float(value.asscalar()) if hasattr(value, "asscalar") else float(value)
 
 
 def fit(
@@ -134,7 +140,7 @@ def fit(
             if in_epoch == per_epoch:
                 train_loss = float((loss_sum / in_epoch).asscalar())
                 test_loss = float(_mean_scalar(learner.evaluation_step(batch)).asscalar())
-                metrics = learner.evaluation_metrics(batch) or {}
+                metrics = {name: _as_float(value) for name, value in (learner.evaluation_metrics(batch) or {}).items()}
                 history.append(epoch, train_loss, test_loss, **metrics)
                 logger.debug("Epoch %d: train loss %.6g, test loss %.6g %s", epoch + 1, train_loss, test_loss,
                              " ".join("%s %.4g" % item for item in metrics.items()))

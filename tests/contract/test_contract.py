@@ -43,6 +43,15 @@ IN_SCOPE_PREFIXES = (
     "accelbrainbase.observabledata._mxnet.neuralnetworks.",
     "accelbrainbase.observabledata._mxnet.convolutional_neural_networks",
     "accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.convolutional_auto_encoder",
+    # Boltzmann machines (#3)
+    "accelbrainbase.observabledata._mxnet.restricted_boltzmann_machines",
+    "accelbrainbase.observabledata._mxnet.restrictedboltzmannmachines.",
+    # sequences (#4)
+    "accelbrainbase.observabledata._mxnet.lstm_networks",
+    "accelbrainbase.observabledata._mxnet.lstmnetworks.",
+    "accelbrainbase.iteratabledata._mxnet.unlabeled_sequential_csv_iterator",
+    "accelbrainbase.iteratabledata._mxnet.unlabeled_t_hot_csv_iterator",
+    "accelbrainbase.iteratabledata._mxnet.unlabeled_t_hot_txt_iterator",
 )
 IN_SCOPE = sorted(key for key, entry in CONTRACT.items() if entry["module"].startswith(IN_SCOPE_PREFIXES))
 NAMESPACE = {"mx": mx, "np": np, "Conv2D": Conv2D, "None": None, "True": True, "False": False}

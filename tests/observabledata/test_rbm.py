@@ -233,7 +233,6 @@ def test_weight_and_reconstruction_plots(trained, digits_arrays, tmp_path):
     ({"initializer": "xavier"}, TypeError, "initializer"),
     ({"regularizatable_data_list": [object()]}, TypeError, "regularizatable_data_list"),
     ({"visible_batch_norm": "bn"}, TypeError, "visible_batch_norm"),
-    ({"persistent": True}, TypeError, "persistent"),
     ({"ctx": "cpu"}, TypeError, "ctx"),
 ])
 def test_bad_constructor_arguments_are_named(kwargs, error, name):
@@ -262,3 +261,13 @@ def test_bad_data_is_named(digits_arrays):
         model.learn(batches(x * 16, x, epochs=1))
     with pytest.raises(TypeError, match="iteratable_data"):
         model.learn([x])
+
+
+def test_unknown_keyword_arguments_are_ignored_with_a_warning():
+    import pytest as _pytest
+    from accelbrainbase.computableloss._mxnet.l2_norm_loss import L2NormLoss as _Loss
+    from accelbrainbase.observabledata._mxnet.restricted_boltzmann_machines import RestrictedBoltzmannMachines as _RBM
+
+    with _pytest.warns(UserWarning, match="persistent"):
+        model = _RBM(_Loss(), visible_dim=4, hidden_dim=2, persistent=True)  # a typo of persistent_flag
+    assert model.weights_arr.shape == (2, 4) and model.persistent_flag is False

@@ -20,7 +20,7 @@ import numpy as np
 from mxnet import gluon
 from mxnet.gluon.block import HybridBlock
 
-from accelbrainbase._mxnet.checks import check_int, check_number, check_type
+from accelbrainbase._mxnet.checks import check_int, check_number, check_type, warn_unknown_kwargs
 from accelbrainbase._mxnet.context import DEFAULT_CTX, ctx_list, first_ctx
 from accelbrainbase._mxnet.learner import Learner, check_initializer, check_loss, check_regularizers
 from accelbrainbase.observable_data import ObservableData
@@ -80,7 +80,7 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         persistent_flag: persistent CD (PCD): the negative chain continues from the previous
             update's hidden samples instead of restarting at the data.
         **kwargs: ``prefix``/``params`` go to ``HybridBlock``; ``kvstore`` and
-            ``optimizer_params`` to the trainer. Anything else raises ``TypeError``.
+            ``optimizer_params`` to the trainer. Anything else is ignored with a warning.
 
     Shapes: ``inference(x)`` takes ``(B, V)`` (or ``(B, ...)`` with ``V`` values per sample,
     flattened) and returns the mean-field reconstruction ``(B, V)``; ``feature_points_arr`` is
@@ -125,9 +125,7 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         regularizers = check_regularizers(regularizatable_data_list)
         self._k = check_int(k, "k", minimum=1)
         self._persistent_flag = check_type(persistent_flag, bool, "persistent_flag")
-        unknown = sorted(set(kwargs) - set(_HYBRID_BLOCK_KWARGS) - set(_LEARNER_KWARGS))
-        if unknown:
-            raise TypeError("%s got unexpected keyword argument(s): %s" % (type(self).__name__, ", ".join(unknown)))
+        warn_unknown_kwargs(type(self).__name__, kwargs, _HYBRID_BLOCK_KWARGS + _LEARNER_KWARGS)
         super().__init__(**{key: kwargs[key] for key in _HYBRID_BLOCK_KWARGS if key in kwargs})
         self._setup_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
                              regularizers, kwargs)

@@ -8,7 +8,7 @@ from typing import List, Optional
 import mxnet as mx
 from mxnet import autograd
 
-from accelbrainbase._mxnet.checks import check_int, check_number, check_type
+from accelbrainbase._mxnet.checks import check_int, check_number, check_type, warn_unknown_kwargs
 from accelbrainbase._mxnet.context import DEFAULT_CTX, ctx_list, first_ctx
 from accelbrainbase._mxnet.learner import check_initializer, check_loss, make_trainer
 from accelbrainbase.iteratable_data import IteratableData
@@ -109,9 +109,7 @@ class DeepBoltzmannMachines(RestrictedBoltzmannMachines):
             fine_tuning_learning_rate = learning_rate
         self._fine_tuning_ratio = check_number(fine_tuning_learning_rate, "fine_tuning_learning_rate", minimum=0.0,
                                                strict_minimum=True) / float(learning_rate)
-        unknown = sorted(set(kwargs) - set(_HYBRID_BLOCK_KWARGS) - set(_LEARNER_KWARGS))
-        if unknown:
-            raise TypeError("%s got unexpected keyword argument(s): %s" % (type(self).__name__, ", ".join(unknown)))
+        warn_unknown_kwargs(type(self).__name__, kwargs, _HYBRID_BLOCK_KWARGS + _LEARNER_KWARGS)
         # the RBM constructor builds a single layer; a stack has none of its own
         super(RestrictedBoltzmannMachines, self).__init__(
             **{key: kwargs[key] for key in _HYBRID_BLOCK_KWARGS if key in kwargs})
