@@ -1,0 +1,1 @@
+"""Runnable demonstrations (a package so that tests can import ``demo.gallery.<example>``)."""
