@@ -210,7 +210,8 @@ def test_non_finite_training_data_is_a_named_error():
 
 
 def test_wrongly_shaped_training_batches_are_named():
-    with pytest.raises(ValueError, match="the training batch of iteratable_data has 3 features per sample but input_dim=4"):
+    expected = "the training batch of iteratable_data has 3 features per sample but input_dim=4"
+    with pytest.raises(ValueError, match=expected):
         OjaRule(4, ctx=mx.cpu()).learn(_Batches([nd.ones((5, 3))]))
     with pytest.raises(ValueError, match=r"the training batch of iteratable_data must have rank 2"):
         OjaRule(4, ctx=mx.cpu()).learn(_Batches([nd.ones((5, 2, 2))]))

@@ -17,7 +17,7 @@ Differences from the file-based iterators:
 """
 from __future__ import annotations
 
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, Optional, Tuple, Union
 
 import mxnet as mx
 import numpy as np
@@ -32,6 +32,9 @@ from accelbrainbase.iteratabledata._mxnet._batches import (
 from accelbrainbase.noiseable_data import NoiseableData
 
 _NORMALISING_MODES = ("z_score", "min_max")
+
+#: what the array arguments accept: numpy arrays, NDArrays (copied to the host once) or nested lists
+ArrayLike = Union[np.ndarray, mx.nd.NDArray, list]
 
 
 def _as_array(arr, name: str, min_rank: int) -> np.ndarray:
@@ -107,7 +110,8 @@ class ArrayIterator(IteratorSettingsMixin, IteratableData):
         TypeError: for arguments of the wrong type.
     """
 
-    def __init__(self, observed_arr, target_arr=None, test_observed_arr=None, test_target_arr=None,
+    def __init__(self, observed_arr: ArrayLike, target_arr: Optional[ArrayLike] = None,
+                 test_observed_arr: Optional[ArrayLike] = None, test_target_arr: Optional[ArrayLike] = None,
                  epochs: int = 100, batch_size: int = 20, n_classes: Optional[int] = None,
                  steps_per_epoch: Optional[int] = None, norm_mode: Optional[str] = None, scale: float = 1.0,
                  noiseable_data: Optional[NoiseableData] = None, ctx: mx.Context = DEFAULT_CTX,

@@ -35,7 +35,7 @@ Oja's and Sanger's rules minimise. Each epoch the history also records
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 import mxnet as mx
 import numpy as np
@@ -47,6 +47,9 @@ from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS, Learner
 from accelbrainbase.observable_data import ObservableData
 
 CENTERINGS = ("running", "fixed")
+
+#: inputs accepted by ``inference``, ``reconstruct`` and ``fit_mean``
+Observed = Union[mx.nd.NDArray, np.ndarray]
 
 
 class HebbianNetworks(Learner, HybridBlock, ObservableData):
@@ -142,7 +145,7 @@ class HebbianNetworks(Learner, HybridBlock, ObservableData):
         return F.broadcast_div(input_sum, F.maximum(input_count, 1.0))
 
     # ------------------------------------------------------------------ input checks
-    def _as_input(self, observed_arr, name: str = "observed_arr") -> mx.nd.NDArray:
+    def _as_input(self, observed_arr: Observed, name: str = "observed_arr") -> mx.nd.NDArray:
         """``observed_arr`` as a finite float32 ``(B, D)`` NDArray; ``ValueError`` naming ``name``."""
         if isinstance(observed_arr, mx.nd.NDArray):
             host = observed_arr.asnumpy()
@@ -185,18 +188,18 @@ class HebbianNetworks(Learner, HybridBlock, ObservableData):
         centred = F.broadcast_sub(x, F.expand_dims(self._mean(F, input_sum, input_count), axis=0))
         return F.FullyConnected(centred, weight, no_bias=True, num_hidden=self._output_dim)
 
-    def inference(self, observed_arr) -> mx.nd.NDArray:
+    def inference(self, observed_arr: Observed) -> mx.nd.NDArray:
         """Projections of ``observed_arr`` (B, D) (NDArray or numpy, finite) onto the ``k`` units: (B, k)."""
         return super().inference(self._as_input(observed_arr))
 
-    def reconstruct(self, observed_arr) -> mx.nd.NDArray:
+    def reconstruct(self, observed_arr: Observed) -> mx.nd.NDArray:
         """``mean + y W``: the inputs rebuilt from their projections, (B, D)."""
         x = self._as_input(observed_arr)
         y = self.inference(x)
         mean = self._mean(mx.nd, *self._centring_arrays(x.context))
         return mx.nd.broadcast_add(mx.nd.dot(y, self.weight.data(x.context)), mean.expand_dims(axis=0))
 
-    def fit_mean(self, observed_arr) -> None:
+    def fit_mean(self, observed_arr: Observed) -> None:
         """Set the centring mean to the mean of ``observed_arr`` (N, D) (``input_sum``, ``input_count``
         become its column sums and ``N``)."""
         x = self._as_input(observed_arr)
@@ -204,12 +207,12 @@ class HebbianNetworks(Learner, HybridBlock, ObservableData):
         self.input_count.set_data(mx.nd.array([x.shape[0]], ctx=x.context))
 
     # ------------------------------------------------------------------ the local rule
-    def hebbian_update(self, x, y, weight):
+    def hebbian_update(self, x: mx.nd.NDArray, y: mx.nd.NDArray, weight: mx.nd.NDArray) -> mx.nd.NDArray:
         """The batch-summed change of ``W`` (k, D) for centred ``x`` (B, D), projections ``y``
         (B, k) and ``W`` (k, D); the step adds ``η / B`` times it. Plain Hebb: ``yᵀx``."""
         return mx.nd.dot(y, x, transpose_a=True)
 
-    def constrain(self, weight) -> None:
+    def constrain(self, weight: mx.nd.NDArray) -> None:
         """Bound ``weight`` (k, D) in place after an update: plain Hebb rescales rows to unit length."""
         norms = mx.nd.norm(weight, axis=1, keepdims=True) + 1e-12
         mx.nd.broadcast_div(weight, norms, out=weight)
@@ -237,7 +240,7 @@ class HebbianNetworks(Learner, HybridBlock, ObservableData):
         """``‖x − y W‖²`` per sample, (B,)."""
         return mx.nd.sum(mx.nd.square(centred - mx.nd.dot(y, weight)), axis=1)
 
-    def training_step(self, batch):
+    def training_step(self, batch: tuple) -> mx.nd.NDArray:
         """One local-rule update on ``batch[0]`` (B, D); returns the reconstruction error (B,)
         measured before the update."""
         x = batch[0]
@@ -254,7 +257,7 @@ class HebbianNetworks(Learner, HybridBlock, ObservableData):
         self._copy_to_other_contexts(self.weight, x.context)
         return loss
 
-    def evaluation_step(self, batch):
+    def evaluation_step(self, batch: tuple) -> mx.nd.NDArray:
         """Reconstruction error (B,) of the test batch ``batch[2]``."""
         x = batch[2]
         self._check_shape(x.shape, "the test batch of iteratable_data")
@@ -262,7 +265,7 @@ class HebbianNetworks(Learner, HybridBlock, ObservableData):
         weight = self.weight.data(x.context)
         return self._reconstruction_error(centred, mx.nd.dot(centred, weight, transpose_b=True), weight)
 
-    def evaluation_metrics(self, batch) -> Dict[str, float]:
+    def evaluation_metrics(self, batch: tuple) -> Dict[str, float]:
         """``orthonormality_error``; raises ``ValueError`` if a training batch held NaN or inf."""
         if self._data_sum is not None:
             finite = np.isfinite(self._data_sum.asscalar())

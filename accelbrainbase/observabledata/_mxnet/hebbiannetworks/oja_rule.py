@@ -18,13 +18,13 @@ class OjaRule(HebbianNetworks):
     ``learning_rate`` should stay below ``1 / λ₁`` (``λ₁``: the data's largest variance).
     """
 
-    def hebbian_update(self, x, y, weight):
+    def hebbian_update(self, x: mx.nd.NDArray, y: mx.nd.NDArray, weight: mx.nd.NDArray) -> mx.nd.NDArray:
         """``yᵀx − (yᵀy) W``, shape (k, D) (the step scales it by ``η / B``)."""
         return mx.nd.dot(y, x, transpose_a=True) - mx.nd.dot(self._decay_matrix(y), weight)
 
-    def _decay_matrix(self, y):
+    def _decay_matrix(self, y: mx.nd.NDArray) -> mx.nd.NDArray:
         """``yᵀy`` (k, k): every output's decay involves all outputs."""
         return mx.nd.dot(y, y, transpose_a=True)
 
-    def constrain(self, weight) -> None:
+    def constrain(self, weight: mx.nd.NDArray) -> None:
         """No explicit normalisation: the rule's decay term bounds the weights."""

@@ -19,7 +19,7 @@ class SangerRule(OjaRule):
     (``output_dim`` is ``k``).
     """
 
-    def _decay_matrix(self, y):
+    def _decay_matrix(self, y: mx.nd.NDArray) -> mx.nd.NDArray:
         """``tril(yᵀy)`` (k, k)."""
         mask = self.__dict__.get("_tril_mask")
         if mask is None or mask.context != y.context:
