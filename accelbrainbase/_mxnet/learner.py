@@ -52,6 +52,15 @@ def check_regularizers(regularizatable_data_list, name: str = "regularizatable_d
     return check_list_of(regularizatable_data_list, RegularizatableData, name)
 
 
+def _stateless_loss(loss) -> bool:
+    """Gluon's own losses and our L2NormLoss keep no Python state between calls, so they can
+    run as a cached graph (losses such as EBDiscriminatorLoss change Python state per call)."""
+    from accelbrainbase.computableloss._mxnet.l2_norm_loss import L2NormLoss
+
+    return isinstance(loss, gluon.loss.Loss) and (
+        type(loss).__module__ == gluon.loss.__name__ or type(loss) is L2NormLoss)
+
+
 class Learner:
     """Mixin giving a HybridBlock the engine hooks and the contract's shared methods."""
 
@@ -111,6 +120,8 @@ class Learner:
         # kept out of Gluon's child registry: a loss has no parameters, and registering it
         # would shift the structural parameter names ("0.weight", ...) of saved files
         self.__dict__["_computable_loss"] = value
+        if _stateless_loss(value):
+            value.hybridize()  # one cached graph instead of several small operators per step
 
     @property
     def ctx(self):
@@ -127,7 +138,12 @@ class Learner:
             if trainer is not None:
                 trainer.set_learning_rate(learning_rate)
 
-    def _forward_and_loss(self, x, y):
+    def batch_loss(self, x, y):
+        """``(prediction, per-sample loss)`` for inputs ``x`` and targets ``y``.
+
+        The default training and evaluation steps (and the multi-device split) call this;
+        override it when a model's loss needs a different forward pass.
+        """
         pred = self.inference(x)
         return pred, self.compute_loss(pred, y)
 
@@ -139,12 +155,12 @@ class Learner:
             xs = split_and_load(x, contexts, even_split=False)
             ys = split_and_load(y, contexts, even_split=False)
             with autograd.record():
-                losses = [self._forward_and_loss(a, b)[1] for a, b in zip(xs, ys)]
+                losses = [self.batch_loss(a, b)[1] for a, b in zip(xs, ys)]
             autograd.backward(losses)
             self.trainer.step(x.shape[0])
             return losses
         with autograd.record():
-            pred, loss = self._forward_and_loss(x, y)
+            pred, loss = self.batch_loss(x, y)
         loss.backward()
         self.trainer.step(x.shape[0])
         self._last_train_batch = (pred, y)
@@ -153,7 +169,7 @@ class Learner:
     def evaluation_step(self, batch):
         """Test loss on ``(test_x, test_y)`` of ``batch`` (predict mode: dropout off)."""
         test_x, test_y = batch[2], batch[3]
-        pred, loss = self._forward_and_loss(test_x, test_y)
+        pred, loss = self.batch_loss(test_x, test_y)
         self._last_test_batch = (pred, test_y)
         return loss
 

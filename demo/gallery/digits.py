@@ -33,7 +33,6 @@ def main(smoke: bool = False, seed: int = 0) -> dict:
     seed_everything(seed)
     x_train, x_test, y_train, y_test = load_split(seed)
     loss = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False)
-    loss.hybridize()
     model = NeuralNetworks(
         loss, units_list=[50, 10], activation_list=["relu", "identity"], dropout_rate_list=[0.0, 0.0],
         optimizer_name="adam", learning_rate=0.01, learning_attenuate_rate=0.5, attenuate_epoch=10,

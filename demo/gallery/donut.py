@@ -34,7 +34,6 @@ def main(smoke: bool = False, seed: int = 0) -> dict:
     x, labels = make_donut(rng)
     test_x, test_labels = make_donut(rng)
     loss = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False, from_logits=True)
-    loss.hybridize()
     model = NeuralNetworks(  # log-probabilities out; the loss takes them as they are
         loss, units_list=[32, 32, 2], activation_list=["relu", "relu", "log_softmax"],
         dropout_rate_list=[0.0, 0.0, 0.0], optimizer_name="adam", learning_rate=0.02,

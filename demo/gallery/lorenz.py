@@ -28,7 +28,7 @@ from scipy.integrate import odeint
 
 import accelbrainbase  # noqa: F401  (prepares numpy for mxnet; import it first)
 import mxnet as mx
-from mxnet import autograd, gluon
+from mxnet import gluon
 
 from accelbrainbase.iteratabledata._mxnet.array_iterator import ArrayIterator
 from accelbrainbase.observabledata._mxnet.neural_networks import NeuralNetworks
@@ -63,22 +63,10 @@ class TrapezoidalRuleNetworks(NeuralNetworks):
         residual = (v1 - v0) / self.dt - 0.5 * (g0 + g1)
         return (residual ** 2).mean(axis=1)
 
-    def _g_on_pairs(self, pairs):
-        """``g`` at both states of every pair: (B, 2, D) → (B, 2, D) in one forward pass."""
-        return self.inference(pairs.reshape((-3, 0))).reshape(pairs.shape)
-
-    def training_step(self, batch):
-        """One Adam step on the pairs ``batch[0]`` (B, 2, D) (the iterator's ``x``); returns the loss (B,)."""
-        pairs = batch[0]
-        with autograd.record():
-            loss = self.compute_loss(self._g_on_pairs(pairs), pairs)
-        loss.backward()
-        self.trainer.step(pairs.shape[0])
-        return loss
-
-    def evaluation_step(self, batch):
-        """The loss (B,) on the test pairs ``batch[2]``."""
-        return self.compute_loss(self._g_on_pairs(batch[2]), batch[2])
+    def batch_loss(self, pairs, _targets):
+        """``g`` at both states of every pair (B, 2, D) in one forward pass, and the loss (B,)."""
+        g_pairs = self.inference(pairs.reshape((-3, 0))).reshape(pairs.shape)
+        return g_pairs, self.compute_loss(g_pairs, pairs)
 
 
 def main(smoke: bool = False, seed: int = 0) -> dict:

@@ -33,7 +33,6 @@ def main(smoke: bool = False, seed: int = 0) -> dict:
     x, y = make_data(rng)
     grid = np.linspace(-6.0, 6.0, 241, dtype=np.float32).reshape(-1, 1)
     loss = gluon.loss.L2Loss()
-    loss.hybridize()
     model = NeuralNetworks(
         loss, units_list=[10, 1], activation_list=["tanh", "identity"], dropout_rate_list=[0.0, 0.0],
         optimizer_name="adam", learning_rate=0.1, learning_attenuate_rate=0.5, attenuate_epoch=10 if smoke else 40,

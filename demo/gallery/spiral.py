@@ -35,7 +35,6 @@ def main(smoke: bool = False, seed: int = 0) -> dict:
     x, labels = make_spiral(rng)
     test_x, test_labels = make_spiral(rng)
     loss = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False)
-    loss.hybridize()
     model = NeuralNetworks(
         loss, units_list=[64, 64, N_CLASSES], activation_list=["relu", "relu", "identity"],
         dropout_rate_list=[0.0, 0.0, 0.0], optimizer_name="adam", learning_rate=0.02,

@@ -25,7 +25,6 @@ def main(smoke: bool = False, seed: int = 0) -> dict:
     """Train, print and plot; returns ``outputs`` (4,), ``correct`` and ``plot``."""
     seed_everything(seed)
     loss = gluon.loss.SigmoidBinaryCrossEntropyLoss(from_sigmoid=True)
-    loss.hybridize()  # one cached graph instead of ~10 small operators per step
     model = NeuralNetworks(
         loss,
         units_list=[2, 1], activation_list=["sigmoid", "sigmoid"], dropout_rate_list=[0.0, 0.0],
