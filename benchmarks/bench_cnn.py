@@ -20,8 +20,8 @@ import mxnet as mx
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _mnist_folder import write_mnist_folders  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository root
+from demo.mnist import write_mnist_folders  # noqa: E402
 
 from accelbrainbase.extractabledata._mxnet.image_extractor import ImageExtractor  # noqa: E402
 from accelbrainbase.iteratabledata._mxnet.labeled_image_iterator import LabeledImageIterator  # noqa: E402

