@@ -1,5 +1,5 @@
 """The ``ControllableModel`` interface."""
-from abc import ABCMeta, abstractmethod
+from abc import ABCMeta
 
 
 class ControllableModel(metaclass=ABCMeta):

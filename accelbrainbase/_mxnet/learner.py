@@ -16,7 +16,7 @@ from mxnet import autograd, gluon
 from mxnet.gluon.utils import split_and_load
 
 from accelbrainbase._mxnet.checks import check_list_of, check_type
-from accelbrainbase._mxnet.context import ctx_list, first_ctx, resolve_ctx
+from accelbrainbase._mxnet.context import ctx_list, resolve_ctx
 from accelbrainbase._mxnet.engine import fit
 from accelbrainbase._mxnet.history import LossHistory
 from accelbrainbase.computable_loss import ComputableLoss
@@ -122,6 +122,15 @@ class Learner:
         self.__dict__["_computable_loss"] = value
         if _stateless_loss(value):
             value.hybridize()  # one cached graph instead of several small operators per step
+
+    @property
+    def initializer(self):
+        """The parameter initializer (an ``mx.initializer.Initializer``)."""
+        return self.__dict__.get("_initializer")
+
+    @initializer.setter
+    def initializer(self, value) -> None:
+        self._initializer = check_type(value, mx.initializer.Initializer, "initializer")
 
     @property
     def ctx(self):

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from mxnet import gluon, nd
 
-from accelbrainbase._mxnet import checkpoint as checkpoint_module
 from accelbrainbase._mxnet.checkpoint import load_checkpoint
 from accelbrainbase.observabledata._mxnet.neural_networks import NeuralNetworks
 from helpers import ArrayBatches, one_hot, softmax_ce

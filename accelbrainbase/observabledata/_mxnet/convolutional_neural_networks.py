@@ -163,14 +163,6 @@ class ConvolutionalNeuralNetworks(Learner, HybridBlock, ObservableData):
             self.register_child(block, child_name)
 
     @property
-    def initializer(self):
-        return self._initializer
-
-    @initializer.setter
-    def initializer(self, value) -> None:
-        self._initializer = check_type(value, mx.initializer.Initializer, "initializer")
-
-    @property
     def acc_arr(self) -> np.ndarray:
         """``(n_epochs, 2)`` array of (train accuracy, test accuracy)."""
         history = self.loss_history

@@ -168,15 +168,6 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
 
     # ------------------------------------------------------------------ properties
     @property
-    def initializer(self):
-        """The parameter initializer (an ``mx.initializer.Initializer``)."""
-        return self._initializer
-
-    @initializer.setter
-    def initializer(self, value) -> None:
-        self._initializer = check_type(value, mx.initializer.Initializer, "initializer")
-
-    @property
     def input_dim(self) -> int:
         """Features ``D`` per step (0 until the first input fixes it)."""
         return self.observed_fc.weight.shape[1]

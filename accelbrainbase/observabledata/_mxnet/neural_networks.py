@@ -114,15 +114,6 @@ class NeuralNetworks(Learner, HybridBlock, ObservableData):
     def units_list(self, value) -> None:
         raise TypeError("units_list is read-only.")
 
-    @property
-    def initializer(self):
-        """The parameter initializer (an ``mx.initializer.Initializer``)."""
-        return self._initializer
-
-    @initializer.setter
-    def initializer(self, value) -> None:
-        self._initializer = check_type(value, mx.initializer.Initializer, "initializer")
-
     def forward_propagation(self, F, x):
         """``x`` (B, ...) → (B, units_list[-1])."""
         x = F.flatten(x)

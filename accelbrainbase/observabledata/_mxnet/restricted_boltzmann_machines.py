@@ -198,15 +198,6 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         """True when the visible units are Gaussian (``visible_activation="identity"``)."""
         return self.visible_activation == "identity"
 
-    @property
-    def initializer(self):
-        """Initializer of ``W`` (an ``mx.initializer.Initializer``)."""
-        return self._initializer
-
-    @initializer.setter
-    def initializer(self, value) -> None:
-        self._initializer = check_type(value, mx.initializer.Initializer, "initializer")
-
     # ------------------------------------------------------------------ parameters
     def _param_arrays(self, F=mx.nd):
         """``(W (H, V), c (H,), b (V,))`` as NDArrays on the model's context, or as Symbols."""

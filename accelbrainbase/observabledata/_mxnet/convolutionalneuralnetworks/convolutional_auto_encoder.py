@@ -5,7 +5,7 @@ import mxnet as mx
 
 from accelbrainbase._mxnet.checks import check_type
 from accelbrainbase._mxnet.context import DEFAULT_CTX
-from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS, Learner
+from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS
 from accelbrainbase.observabledata._mxnet.convolutional_neural_networks import ConvolutionalNeuralNetworks
 
 
