@@ -3,7 +3,7 @@ import mxnet as mx
 import numpy as np
 import pytest
 from mxnet import autograd, gluon, nd
-from mxnet.gluon.nn import BatchNorm, Conv2D, Conv2DTranspose, MaxPool2D
+from mxnet.gluon.nn import BatchNorm, Conv2D, Conv2DTranspose
 
 from accelbrainbase.computableloss._mxnet.l2_norm_loss import L2NormLoss
 from accelbrainbase.extractabledata._mxnet.image_extractor import ImageExtractor
@@ -13,18 +13,12 @@ from accelbrainbase.observabledata._mxnet.convolutional_neural_networks import C
 from accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.convolutional_auto_encoder import \
     ConvolutionalAutoEncoder
 from accelbrainbase.observabledata._mxnet.neural_networks import NeuralNetworks
-from helpers import softmax_ce
+from demo.main import build_classifier
 
 
-def lenet(learning_rate=2e-3):
-    head = NeuralNetworks(softmax_ce(), units_list=[128, 10], activation_list=["relu", "identity"],
-                          dropout_rate_list=[0.3, 0.0], not_init_flag=True)
-    return ConvolutionalNeuralNetworks(
-        softmax_ce(),
-        hidden_units_list=[Conv2D(16, 5, padding=2), MaxPool2D(2), Conv2D(32, 5, padding=2), MaxPool2D(2)],
-        hidden_dropout_rate_list=[0.0] * 4, hidden_batch_norm_list=[BatchNorm(), None, BatchNorm(), None],
-        hidden_activation_list=["relu", "identity", "relu", "identity"], output_nn=head,
-        learning_rate=learning_rate, optimizer_name="adam", ctx=mx.cpu())
+def lenet():
+    """The main demo's classifier (so the demo's configuration is what this file tests)."""
+    return build_classifier()
 
 
 def conv_auto_encoder(tied=False):
