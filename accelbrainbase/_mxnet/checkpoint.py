@@ -12,7 +12,9 @@ import json
 import os
 import tempfile
 import zipfile
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, Mapping, Optional
+
+import mxnet as mx
 
 from mxnet import gluon
 
@@ -34,8 +36,10 @@ def atomic_write(path: str, write) -> None:
         raise
 
 
-def save_checkpoint(path: str, block: gluon.Block, trainers: Mapping[str, gluon.Trainer], meta: Dict[str, Any]) -> None:
-    """Write ``block``'s parameters, each trainer's state and ``meta`` to ``path``."""
+def save_checkpoint(path: str, block: gluon.Block, trainers: Mapping[str, gluon.Trainer], meta: Dict[str, Any],
+                    extra_arrays: Optional[Mapping[str, Any]] = None) -> None:
+    """Write ``block``'s parameters, each trainer's state, ``meta`` and optional named NDArrays
+    (learner state that is not a parameter, e.g. a persistent Markov chain) to ``path``."""
     with tempfile.TemporaryDirectory() as scratch:
         params_file = os.path.join(scratch, "params")
         # the plain Block implementation: structural names, one file, whatever the model overrides
@@ -48,12 +52,18 @@ def save_checkpoint(path: str, block: gluon.Block, trainers: Mapping[str, gluon.
             trainer.save_states(state_file)
             state_files[name] = state_file
         payload = dict(meta, format_version=FORMAT_VERSION, trainers=sorted(state_files))
+        extra_file = None
+        if extra_arrays:
+            extra_file = os.path.join(scratch, "extra.nd")
+            mx.nd.save(extra_file, dict(extra_arrays))
 
         def write(tmp_path: str) -> None:
             with zipfile.ZipFile(tmp_path, "w", compression=zipfile.ZIP_STORED) as archive:
                 archive.write(params_file, "params")
                 for name, state_file in state_files.items():
                     archive.write(state_file, "trainer_%s.states" % name)
+                if extra_file is not None:
+                    archive.write(extra_file, "extra.nd")
                 archive.writestr("meta.json", json.dumps(payload))
 
         atomic_write(path, write)
@@ -81,4 +91,8 @@ def load_checkpoint(path: str, block: gluon.Block, trainers: Mapping[str, gluon.
             member = "trainer_%s.states" % name
             archive.extract(member, scratch)
             trainer.load_states(os.path.join(scratch, member))
+        meta["extra_arrays"] = {}
+        if "extra.nd" in names:
+            archive.extract("extra.nd", scratch)
+            meta["extra_arrays"] = mx.nd.load(os.path.join(scratch, "extra.nd"))
     return meta

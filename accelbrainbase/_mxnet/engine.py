@@ -14,6 +14,8 @@ Every model and controller learns through :func:`fit`.  A learner (see
     run after each optimiser step (regularizers, weight tying); optional.
 ``trainers() -> {name: gluon.Trainer}``
     the optimisers to re-rate, checkpoint and restore.
+``checkpoint_arrays() -> {name: NDArray}`` / ``restore_checkpoint_arrays(arrays)``
+    learner state that is not a parameter but must survive a resume; optional.
 
 ``fit`` does the rest: epochs and iteration, learning-rate decay, per-epoch train/test loss
 (one host synchronisation per epoch), the loss history, a progress bar, NaN/inf detection,
@@ -106,6 +108,7 @@ def fit(
     if resume and os.path.exists(checkpoint_path):
         meta = load_checkpoint(checkpoint_path, learner, learner.trainers(), ctx_list(learner._ctx))
         history.load_state(meta["history"])
+        learner.restore_checkpoint_arrays(meta["extra_arrays"])
         learning_rate = float(meta["learning_rate"])
         start_epoch = int(meta["epoch"]) + 1
         logger.debug("Resumed from %s after epoch %d.", checkpoint_path, start_epoch - 1)
@@ -159,7 +162,7 @@ def fit(
                     save_checkpoint(checkpoint_path, learner, learner.trainers(), {
                         "epoch": epoch, "learning_rate": learning_rate, "history": history.state(),
                         "model": type(learner).__name__,
-                    })
+                    }, extra_arrays=learner.checkpoint_arrays())
                 epoch += 1
                 in_epoch, loss_sum = 0, None
                 if epoch >= epochs:

@@ -142,6 +142,13 @@ class Learner:
         """The optimisers the engine re-rates and checkpoints, by name."""
         return {"trainer": getattr(self, "trainer", None)}
 
+    def checkpoint_arrays(self) -> Dict[str, mx.nd.NDArray]:
+        """Non-parameter state a checkpoint must keep (none by default)."""
+        return {}
+
+    def restore_checkpoint_arrays(self, arrays: Dict[str, mx.nd.NDArray]) -> None:
+        """Take back what ``checkpoint_arrays`` returned when a checkpoint is resumed."""
+
     def _set_learning_rate(self, learning_rate: float) -> None:
         for trainer in self.trainers().values():
             if trainer is not None:

@@ -195,6 +195,18 @@ def test_checkpoint_resume_continues_the_history(digits_arrays, tmp_path):
     assert resumed.loss_arr[3, 0] < first.loss_arr[1, 0]  # it went on learning from the checkpoint
 
 
+def test_checkpoint_keeps_the_persistent_chain(digits_arrays, tmp_path):
+    x_train, x_test = digits_arrays["x_train"], digits_arrays["x_test"]
+    path = str(tmp_path / "pcd.ckpt")
+    first = rbm(persistent_flag=True)
+    first.learn(batches(x_train, x_test, epochs=2), checkpoint_path=path)
+    chain = first.checkpoint_arrays()["chain"].asnumpy()
+    resumed = rbm(persistent_flag=True)
+    resumed.learn(batches(x_train, x_test, epochs=2), checkpoint_path=path, resume=True)  # nothing left to train
+    np.testing.assert_array_equal(resumed.checkpoint_arrays()["chain"].asnumpy(), chain)
+    assert rbm().checkpoint_arrays() == {}  # plain CD keeps no chain
+
+
 def test_hybridized_and_exported_graphs_equal_the_imperative_pass(trained, digits_arrays, tmp_path):
     x = mx.nd.array(digits_arrays["x_test"])
     imperative = trained.inference(x).asnumpy()

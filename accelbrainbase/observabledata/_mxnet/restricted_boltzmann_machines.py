@@ -188,6 +188,14 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         """Gibbs steps of the negative phase (read-only)."""
         return self._k
 
+    def checkpoint_arrays(self) -> dict:
+        """The persistent-CD chain, so a resumed PCD run continues it."""
+        return {"chain": self._chain} if self._chain is not None else {}
+
+    def restore_checkpoint_arrays(self, arrays: dict) -> None:
+        if "chain" in arrays:
+            self._chain = arrays["chain"].as_in_context(first_ctx(self._ctx))
+
     @property
     def persistent_flag(self) -> bool:
         """Whether the negative chain persists between updates (read-only)."""
