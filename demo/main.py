@@ -53,7 +53,7 @@ def build_classifier() -> ConvolutionalNeuralNetworks:
     )
 
 
-def build_auto_encoder() -> ConvolutionalAutoEncoder:
+def build_auto_encoder(tied_weights_flag: bool = False) -> ConvolutionalAutoEncoder:
     loss = L2NormLoss()
     encoder = ConvolutionalNeuralNetworks(
         loss, hidden_units_list=[Conv2D(16, 3, strides=2, padding=1), Conv2D(8, 3, strides=2, padding=1)],
@@ -65,7 +65,7 @@ def build_auto_encoder() -> ConvolutionalAutoEncoder:
         hidden_dropout_rate_list=[0.0, 0.0], hidden_batch_norm_list=[BatchNorm(), None],
         hidden_activation_list=["relu", "sigmoid"], not_init_flag=True)
     return ConvolutionalAutoEncoder(encoder, decoder, loss, learning_rate=2e-3, optimizer_name="adam",
-                                    tied_weights_flag=False, ctx=mx.cpu())
+                                    tied_weights_flag=tied_weights_flag, ctx=mx.cpu())
 
 
 def main(classifier_epochs: int = 6, auto_encoder_epochs: int = 4) -> dict:

@@ -3,7 +3,7 @@ import mxnet as mx
 import numpy as np
 import pytest
 from mxnet import autograd, gluon, nd
-from mxnet.gluon.nn import BatchNorm, Conv2D, Conv2DTranspose
+from mxnet.gluon.nn import Conv2D, Conv2DTranspose
 
 from accelbrainbase.computableloss._mxnet.l2_norm_loss import L2NormLoss
 from accelbrainbase.extractabledata._mxnet.image_extractor import ImageExtractor
@@ -13,7 +13,7 @@ from accelbrainbase.observabledata._mxnet.convolutional_neural_networks import C
 from accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.convolutional_auto_encoder import \
     ConvolutionalAutoEncoder
 from accelbrainbase.observabledata._mxnet.neural_networks import NeuralNetworks
-from demo.main import build_classifier
+from demo.main import build_auto_encoder, build_classifier
 
 
 def lenet():
@@ -22,18 +22,8 @@ def lenet():
 
 
 def conv_auto_encoder(tied=False):
-    loss = L2NormLoss()
-    encoder = ConvolutionalNeuralNetworks(
-        loss, hidden_units_list=[Conv2D(16, 3, strides=2, padding=1), Conv2D(8, 3, strides=2, padding=1)],
-        hidden_dropout_rate_list=[0.0, 0.0], hidden_batch_norm_list=[BatchNorm(), None],
-        hidden_activation_list=["relu", "relu"], not_init_flag=True)
-    decoder = ConvolutionalNeuralNetworks(
-        loss, hidden_units_list=[Conv2DTranspose(16, 3, strides=2, padding=1, output_padding=1),
-                                 Conv2DTranspose(1, 3, strides=2, padding=1, output_padding=1)],
-        hidden_dropout_rate_list=[0.0, 0.0], hidden_batch_norm_list=[BatchNorm(), None],
-        hidden_activation_list=["relu", "sigmoid"], not_init_flag=True)
-    return ConvolutionalAutoEncoder(encoder, decoder, loss, learning_rate=2e-3, optimizer_name="adam",
-                                    tied_weights_flag=tied, ctx=mx.cpu())
+    """The main demo's auto-encoder (its decoder ends in a single-channel Conv2DTranspose)."""
+    return build_auto_encoder(tied_weights_flag=tied)
 
 
 def mnist_iterator(dirs, epochs, labeled=True, norm_mode="z_score"):
