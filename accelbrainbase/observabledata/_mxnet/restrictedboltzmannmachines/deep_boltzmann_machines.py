@@ -6,11 +6,10 @@ import warnings
 from typing import List, Optional
 
 import mxnet as mx
-from mxnet import autograd
 
 from accelbrainbase._mxnet.checks import check_int, check_number, check_type, warn_unknown_kwargs
 from accelbrainbase._mxnet.context import DEFAULT_CTX, ctx_list, first_ctx
-from accelbrainbase._mxnet.learner import check_initializer, check_loss, make_trainer
+from accelbrainbase._mxnet.learner import Learner, check_initializer, check_loss, make_trainer
 from accelbrainbase.iteratable_data import IteratableData
 from accelbrainbase.observabledata._mxnet.restricted_boltzmann_machines import (
     _HYBRID_BLOCK_KWARGS, _LEARNER_KWARGS, RestrictedBoltzmannMachines, _check_choice,
@@ -339,12 +338,7 @@ class DeepBoltzmannMachines(RestrictedBoltzmannMachines):
             rbm.batch_size = v0.shape[0]
         top, fine_tuning = self._phase(self.epoch)
         if fine_tuning:
-            with autograd.record():
-                reconstruction = self._decode_layers(mx.nd, self._encode_layers(mx.nd, v0))
-                loss = self.compute_loss(reconstruction, v0)
-            loss.backward()
-            self.trainer.step(v0.shape[0])
-            return loss
+            return Learner.training_step(self, (v0, v0))  # back-propagation through batch_loss
         v = v0
         reconstruction = None
         for i, rbm in enumerate(self._rbm_list[:top + 1]):
@@ -355,6 +349,11 @@ class DeepBoltzmannMachines(RestrictedBoltzmannMachines):
                 v, reconstruction, _ = rbm.contrastive_divergence(v)
         reconstruction = self._decode_layers(mx.nd, reconstruction, top - 1) if top > 0 else reconstruction
         return self.compute_loss(reconstruction, v0)
+
+    def batch_loss(self, x, y):
+        """Fine-tuning: the unrolled tied auto-encoder's reconstruction of ``x`` and its loss."""
+        reconstruction = self._decode_layers(mx.nd, self._encode_layers(mx.nd, x))
+        return reconstruction, self.compute_loss(reconstruction, y)
 
     def evaluation_step(self, batch):
         """Reconstruction loss ``(B,)`` of the test batch through the active stack."""
