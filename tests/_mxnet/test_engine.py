@@ -156,3 +156,15 @@ def test_progress_bar_reports_when_forced(monkeypatch, capsys, digits_batches):
     monkeypatch.setenv("ACCELBRAINBASE_PROGRESS", "1")
     model().learn(digits_batches(epochs=1))
     assert "NeuralNetworks" in capsys.readouterr().err
+
+
+def test_image_grid_writes_a_png_and_rejects_bad_shapes(tmp_path, digits_arrays):
+    from accelbrainbase._mxnet.plotting import image_grid
+
+    x = digits_arrays["x_test"][:6]
+    path = image_grid([x, nd.array(x.reshape(6, 1, 8, 8))], str(tmp_path / "grid.png"), row_titles=["a", "b"])
+    assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="not square"):
+        image_grid([np.ones((2, 10))], str(tmp_path / "bad.png"))
+    with pytest.raises(ValueError, match="rank"):
+        image_grid([np.ones((2, 2, 2, 2, 2))], str(tmp_path / "bad.png"))

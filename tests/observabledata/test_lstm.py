@@ -376,3 +376,18 @@ def test_threshold_and_auc_helpers_on_known_values():
     assert roc_auc([1.0, 1.0], [0, 1]) == pytest.approx(0.5)
     errors = np.abs(np.random.RandomState(11).randn(50, 4, 2))
     assert np.allclose(AnomalyScorer("mse").score(errors), (errors ** 2).mean(axis=(1, 2)))
+
+
+def test_anomaly_scoring_rejects_unusable_input():
+    rng = np.random.RandomState(0)
+    with pytest.raises(ValueError, match="level"):
+        AnomalyScorer(level="day")
+    with pytest.raises(ValueError, match="at least 2"):
+        AnomalyScorer(level="sequence").fit(np.ones((1, 6, 1)))
+    scorer = AnomalyScorer(level="sequence").fit(rng.normal(size=(20, 6, 1)))
+    with pytest.raises(ValueError, match="fitted on 6"):
+        scorer.score(rng.normal(size=(3, 5, 1)))
+    with pytest.raises(ValueError, match="normal_scores"):
+        select_threshold([])
+    with pytest.raises(ValueError, match="anomalous_scores"):
+        select_threshold([0.1, 0.2], [])

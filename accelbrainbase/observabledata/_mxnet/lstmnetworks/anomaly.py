@@ -101,10 +101,11 @@ class AnomalyScorer:
             return (errors ** 2).mean(axis=(1, 2))
         if self.precision is None:
             raise ValueError("AnomalyScorer.score needs fit() on normal validation errors first.")
-        centred = self._vectors(errors, "errors") - self.mean
-        if centred.shape[1] != len(self.mean):
+        vectors = self._vectors(errors, "errors")
+        if vectors.shape[1] != len(self.mean):
             raise ValueError("errors have %d values per vector, the scorer was fitted on %d."
-                             % (centred.shape[1], len(self.mean)))
+                             % (vectors.shape[1], len(self.mean)))
+        centred = vectors - self.mean
         distance = np.einsum("ij,jk,ik->i", centred, self.precision, centred)
         if self.level == "point":
             return distance.reshape(errors.shape[0], errors.shape[1]).max(axis=1)
