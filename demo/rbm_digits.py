@@ -72,7 +72,7 @@ def main() -> dict:
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     model.loss_history.plot(ax=axes[0], title="Reconstruction RMSE")
-    model.loss_history.plot(ax=axes[1], columns=("free_energy", "pseudo_log_likelihood"),
+    model.loss_history.plot(ax=axes[1], columns=("test_free_energy", "test_pseudo_log_likelihood"),
                             title="Test batch: free energy, pseudo-log-likelihood")
     fig.tight_layout()
     curve_png = os.path.join(OUTPUT, "rbm_digits_learning_curve.png")

@@ -1,38 +1,59 @@
-"""The one training loop.
+"""The one training loop, for models and controllers alike.
 
-Every model and controller learns through :func:`fit`.  A learner (see
-:class:`accelbrainbase._mxnet.learner.Learner`) supplies only what is particular to it:
+:func:`fit` drives a *learner* over a *source* (:mod:`accelbrainbase._mxnet.sources`). It touches
+the learner only through this public protocol (``accelbrainbase._mxnet.learner.Learner``
+implements every hook with a back-propagation default):
 
-``training_step(batch) -> loss``
-    one optimisation step on a yielded tuple; returns the batch loss (NDArray, any shape).
-``evaluation_step(batch) -> loss``
-    the test loss on the same tuple (outside ``autograd.record``, so dropout is off).
-``evaluation_metrics(batch) -> dict``
-    extra per-epoch numbers for the history (accuracy, free energy, ...) as floats or
-    1-element NDArrays; optional.
+``learning_schedule``
+    a :class:`LearningSchedule`: initial rate, decay factor, decay period in epochs.
+``on_fit_start(state)`` / ``on_fit_end(state)``
+    called once before the first and after the last step; ``state`` is the run's
+    :class:`FitState` (epoch, step, history, ``interrupted``, ...).
+``training_step(batch) -> loss | (loss, metrics)``
+    one step: any number of optimiser updates (each through
+    :func:`accelbrainbase._mxnet.learner.optimise`), in the order the learner chooses.
+    ``loss`` is an NDArray (any shape; its mean is recorded) or a list of them (one per
+    device); ``metrics`` is a dict of NDArrays or floats. Nothing is read back to the host here.
+``evaluation_step(batch) -> loss | (loss, metrics)``
+    predict-mode loss (per sample) on one test batch; optional. Recorded as ``test_loss`` and
+    ``test_<metric>``: the mean over every test batch the source yields.
 ``after_step()``
-    run after each optimiser step (regularizers, weight tying); optional.
-``trainers() -> {name: gluon.Trainer}``
-    the optimisers to re-rate, checkpoint and restore.
-``checkpoint_arrays() -> {name: NDArray}`` / ``restore_checkpoint_arrays(arrays)``
-    learner state that is not a parameter but must survive a resume; optional.
+    after each training step (regularizers, weight tying).
+``epoch_metrics() -> {name: value}``
+    model-level numbers recorded at each epoch's end (a weight matrix's orthonormality,
+    the active layer of a stack); optional.
+``trainers() -> {name: gluon.Trainer}`` and ``set_learning_rate(rate)``
+    every optimiser, re-rated by the schedule, checkpointed and restored.
+``checkpoint_arrays()`` / ``restore_checkpoint_arrays(arrays)``
+    non-parameter state a resume needs (a persistent Markov chain).
+``stop_training``
+    set it True inside a step to end the run after that step (an episode ended).
+``log_steps``
+    class attribute; True records every step's loss and metrics as rows of
+    ``history.step_rows`` (the contract's per-iteration logs), read back once per epoch.
 
-``fit`` does the rest: epochs and iteration, learning-rate decay, per-epoch train/test loss
-(one host synchronisation per epoch), the loss history, a progress bar, NaN/inf detection,
-atomic checkpoints and resuming, and a clean stop on ``KeyboardInterrupt``.
+``fit`` does the rest: epochs, learning-rate decay, per-epoch means, whole-split evaluation,
+the history, a progress bar, NaN/inf detection, atomic checkpoints and resuming, and a clean
+stop on ``KeyboardInterrupt``.
 """
 from __future__ import annotations
 
 import logging
 import math
+import numbers
 import os
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+import mxnet as mx
+from mxnet import gluon
 
 from accelbrainbase._mxnet.checkpoint import load_checkpoint, save_checkpoint
-from accelbrainbase._mxnet.checks import check_int, check_type
+from accelbrainbase._mxnet.checks import check_int, check_number
 from accelbrainbase._mxnet.context import ctx_list
 from accelbrainbase._mxnet.history import LossHistory
 from accelbrainbase._mxnet.progress import progress_bar
+from accelbrainbase._mxnet.sources import IteratorSource, Source, as_source, steps_per_epoch_of
 from accelbrainbase.iteratable_data import IteratableData
 
 logger = logging.getLogger("accelbrainbase")
@@ -40,136 +61,314 @@ logger = logging.getLogger("accelbrainbase")
 #: wait for the device every this many steps so the asynchronous queue stays bounded
 QUEUE_BOUND = 64
 
+#: the hooks :func:`fit` calls; a learner lacking one is rejected before anything runs
+REQUIRED_HOOKS = ("training_step", "after_step", "trainers", "set_learning_rate", "on_fit_start",
+                  "on_fit_end", "checkpoint_arrays", "restore_checkpoint_arrays")
+
+
+@dataclass(frozen=True)
+class LearningSchedule:
+    """Initial learning rate, multiplied by ``attenuate_rate`` at the start of every
+    ``attenuate_epoch``-th epoch."""
+
+    learning_rate: float
+    attenuate_rate: float = 1.0
+    attenuate_epoch: int = 1
+
+    @classmethod
+    def checked(cls, learning_rate, attenuate_rate, attenuate_epoch) -> "LearningSchedule":
+        """A schedule whose values are checked (names in errors are the constructors')."""
+        return cls(
+            check_number(learning_rate, "learning_rate", minimum=0.0, strict_minimum=True),
+            check_number(attenuate_rate, "learning_attenuate_rate", minimum=0.0, strict_minimum=True),
+            check_int(attenuate_epoch, "attenuate_epoch", minimum=1),
+        )
+
+
+@dataclass
+class FitState:
+    """What one call of :func:`fit` is doing; handed to ``on_fit_start``/``on_fit_end``."""
+
+    source: Source
+    history: LossHistory
+    epochs: int
+    steps_per_epoch: int
+    learning_rate: float
+    checkpoint_path: Optional[str] = None
+    epoch: int = 0
+    step: int = 0
+    resumed: bool = False
+    interrupted: bool = False
+    stopped_early: bool = False
+    extra: Dict[str, Any] = field(default_factory=dict)
+
 
 def iterations_per_epoch(iteratable_data) -> int:
     """How many yielded batches make one epoch: ``int(iter_n / epochs)``."""
-    epochs = check_int(getattr(iteratable_data, "epochs", None), "iteratable_data.epochs", minimum=1)
-    iter_n = check_int(getattr(iteratable_data, "iter_n", None), "iteratable_data.iter_n", minimum=1)
-    per_epoch = int(iter_n / epochs)
-    if per_epoch < 1:
-        raise ValueError(
-            "iteratable_data yields iter_n=%d batches for epochs=%d; it must yield at least one "
-            "batch per epoch." % (iter_n, epochs)
-        )
-    return per_epoch
+    return steps_per_epoch_of(iteratable_data)
 
 
-def _mean_scalar(loss):
-    """Mean of a loss NDArray (or list of per-device NDArrays) as a 1-element NDArray."""
-    if isinstance(loss, (list, tuple)):
-        first = loss[0]
-        parts = [part.mean().as_in_context(first.context) for part in loss]
-        total = parts[0]
-        for part in parts[1:]:
-            total = total + part
-        return total / len(parts)
-    return loss.mean()
+# ---------------------------------------------------------------------- protocol checks
+def check_learner(learner) -> None:
+    """Raise ``TypeError`` unless ``learner`` implements the protocol (module docstring)."""
+    name = type(learner).__name__
+    missing = [hook for hook in REQUIRED_HOOKS if not callable(getattr(learner, hook, None))]
+    if missing:
+        raise TypeError("%s cannot be trained by the engine: it lacks %s (subclass "
+                        "accelbrainbase._mxnet.learner.Learner for the defaults)." % (name, ", ".join(missing)))
+    if not isinstance(getattr(learner, "learning_schedule", None), LearningSchedule):
+        raise TypeError("%s.learning_schedule must be a LearningSchedule (Learner.configure_learning sets it)." % name)
+    trainers = learner.trainers()
+    if not isinstance(trainers, dict):
+        raise TypeError("%s.trainers() must return a dict {name: gluon.Trainer}, not %s."
+                        % (name, type(trainers).__name__))
+    for key, trainer in trainers.items():
+        if not isinstance(trainer, gluon.Trainer):
+            raise TypeError("%s.trainers()[%r] must be a gluon.Trainer, not %s."
+                            % (name, key, type(trainer).__name__))
 
 
-def _as_float(value) -> float:
-    """A metric as a Python float (NDArrays are read back here, at the epoch boundary)."""
-    return float(value.asscalar()) if hasattr(value, "asscalar") else float(value)
+def _is_loss(value) -> bool:
+    if isinstance(value, mx.nd.NDArray):
+        return True
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, mx.nd.NDArray) for v in value):
+        return True
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def split_step_result(result, owner: str, hook: str, check: bool) -> Tuple[Any, dict]:
+    """``(loss, metrics)`` from what a step returned (``loss`` or ``(loss, metrics)``)."""
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict):
+        loss, metrics = result
+    else:
+        loss, metrics = result, {}
+    if check:
+        if not _is_loss(loss):
+            raise TypeError("%s.%s must return a loss (an NDArray, a list of NDArrays or a number) or "
+                            "(loss, {name: value}); it returned %s." % (owner, hook, _describe(result)))
+        for key, value in metrics.items():
+            if not isinstance(key, str) or not (isinstance(value, mx.nd.NDArray) or (
+                    isinstance(value, numbers.Real) and not isinstance(value, bool))):
+                raise TypeError("%s.%s returned a malformed metric %r: %s (metrics map names to NDArrays "
+                                "or numbers)." % (owner, hook, key, _describe(value)))
+    return loss, metrics
+
+
+def _describe(value) -> str:
+    if isinstance(value, tuple):
+        return "a tuple of %d (%s)" % (len(value), ", ".join(type(v).__name__ for v in value))
+    return type(value).__name__
+
+
+# ---------------------------------------------------------------------- device-side sums
+def _mean_scalar(value):
+    """A loss or metric as a 1-element NDArray (or a float); lists are per-device parts."""
+    if isinstance(value, (list, tuple)):
+        first = value[0].context
+        total = None
+        for part in value:
+            part = part.mean().as_in_context(first)
+            total = part if total is None else total + part
+        return total / len(value)
+    if isinstance(value, mx.nd.NDArray):
+        return value.mean()
+    return float(value)
+
+
+def _read(values: Dict[str, Any]) -> Dict[str, float]:
+    """Every NDArray of ``values`` read back to the host in one transfer."""
+    arrays = [(key, value) for key, value in values.items() if isinstance(value, mx.nd.NDArray)]
+    out = {key: float(value) for key, value in values.items() if not isinstance(value, mx.nd.NDArray)}
+    if arrays:
+        ctx = arrays[0][1].context
+        numbers_ = mx.nd.concat(*[v.reshape((-1,))[:1].as_in_context(ctx) for _, v in arrays], dim=0).asnumpy()
+        out.update({key: float(number) for (key, _), number in zip(arrays, numbers_)})
+    return out
+
+
+class _Sums:
+    """Running sums of per-step values (kept on the device) and their weights."""
+
+    def __init__(self) -> None:
+        self.sums: Dict[str, Any] = {}
+        self.weights: Dict[str, float] = {}
+
+    def add(self, name: str, value, weight: float = 1.0) -> None:
+        value = value * weight if weight != 1.0 else value
+        self.sums[name] = value if name not in self.sums else self.sums[name] + value
+        self.weights[name] = self.weights.get(name, 0.0) + weight
+
+    def means(self) -> Dict[str, float]:
+        return {name: value / self.weights[name] for name, value in _read(self.sums).items()}
+
+
+def _flush_steps(records: List[Tuple[int, Dict[str, Any]]]) -> List[Dict[str, float]]:
+    """Per-step records (NDArrays on the device) as host rows, in one transfer."""
+    flat = {}
+    for i, (_, values) in enumerate(records):
+        for name, value in values.items():
+            flat["%d\x00%s" % (i, name)] = value
+    numbers_ = _read(flat)
+    rows = [{"step": float(step)} for step, _ in records]
+    for key, number in numbers_.items():
+        i, name = key.split("\x00", 1)
+        rows[int(i)][name] = number
+    return rows
+
+
+# ---------------------------------------------------------------------- evaluation
+def evaluate(learner, batches) -> Dict[str, float]:
+    """Mean test loss (``test_loss``) and metrics (``test_<name>``) over ``batches``.
+
+    Each batch's loss is per sample (its first axis); a batch's metrics are weighted by its
+    number of samples. One host synchronisation for the whole split.
+    """
+    owner = type(learner).__name__
+    sums = _Sums()
+    for batch in batches:
+        loss, metrics = split_step_result(learner.evaluation_step(batch), owner, "evaluation_step", check=True)
+        if isinstance(loss, (list, tuple)):
+            loss = mx.nd.concat(*[part.reshape((-1,)).as_in_context(loss[0].context) for part in loss], dim=0)
+        rows = float(loss.shape[0]) if isinstance(loss, mx.nd.NDArray) and loss.ndim else 1.0
+        sums.add("test_loss", _mean_scalar(loss), rows)
+        for name, value in metrics.items():
+            sums.add(name if name.startswith("test_") else "test_" + name, _mean_scalar(value), rows)
+    return sums.means()
+
+
+def _evaluation_batches(learner, source: Source, last_batch):
+    if not callable(getattr(learner, "evaluation_step", None)):
+        return None
+    batches = source.test_batches()
+    if batches is None and isinstance(source, IteratorSource) and last_batch is not None:
+        return [last_batch]  # an iterator that cannot enumerate its test split: its last test batch
+    return batches
+
+
+# ---------------------------------------------------------------------- the loop
 def fit(
     learner,
-    iteratable_data,
+    data,
     expected_type=IteratableData,
     checkpoint_path: Optional[str] = None,
     checkpoint_every: int = 1,
     resume: bool = False,
     description: Optional[str] = None,
 ) -> LossHistory:
-    """Train ``learner`` on the batches of ``iteratable_data``.
+    """Train ``learner`` on the batches of ``data``.
 
     Args:
-        learner: a :class:`~accelbrainbase._mxnet.learner.Learner`.
-        iteratable_data: yields the tuples ``learner.training_step`` understands; must expose
-            integer ``epochs`` and ``iter_n``.
-        expected_type: the class (or tuple) ``iteratable_data`` must be an instance of.
+        learner: implements the protocol of this module (usually a ``Learner`` subclass).
+        data: a :class:`~accelbrainbase._mxnet.sources.Source`, or an ``IteratableData``
+            (wrapped in an ``IteratorSource``) of ``expected_type``.
+        expected_type: the class (or tuple) an iterator must be an instance of.
         checkpoint_path: when given, a checkpoint is written there every ``checkpoint_every``
             epochs and after the last one.
-        resume: continue from ``checkpoint_path`` when it exists (parameters, optimiser state,
-            learning rate, history and epoch are restored; remaining epochs are trained).
+        checkpoint_every: epochs between checkpoints (>= 1).
+        resume: continue from ``checkpoint_path`` when it exists (parameters, optimiser states,
+            learning rate, history, epoch and the learner's checkpoint arrays are restored;
+            the remaining epochs are trained).
+        description: the progress bar's label (default: the learner's class name).
     Returns:
-        the learner's :class:`LossHistory` (also kept as ``learner.loss_history``).
+        the run's :class:`LossHistory` (also ``learner.loss_history``).
     """
-    check_type(iteratable_data, expected_type, "iteratable_data")
-    per_epoch = iterations_per_epoch(iteratable_data)
-    epochs = int(iteratable_data.epochs)
+    source = as_source(data, expected_type)
+    check_learner(learner)
     checkpoint_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
     if resume and checkpoint_path is None:
         raise ValueError("resume=True needs checkpoint_path.")
-
+    owner = type(learner).__name__
+    schedule = learner.learning_schedule
     history = LossHistory()
-    learner._history = history
-    learning_rate = float(learner._learning_rate)
-    start_epoch = 0
+    state = FitState(source=source, history=history, epochs=source.epochs,
+                     steps_per_epoch=source.steps_per_epoch, learning_rate=schedule.learning_rate,
+                     checkpoint_path=checkpoint_path)
+    learner.stop_training = False
+    learner.on_fit_start(state)
+
     if resume and os.path.exists(checkpoint_path):
-        meta = load_checkpoint(checkpoint_path, learner, learner.trainers(), ctx_list(learner._ctx))
+        meta = load_checkpoint(checkpoint_path, learner, learner.trainers(), ctx_list(learner.ctx))
         history.load_state(meta["history"])
         learner.restore_checkpoint_arrays(meta["extra_arrays"])
-        learning_rate = float(meta["learning_rate"])
-        start_epoch = int(meta["epoch"]) + 1
-        logger.debug("Resumed from %s after epoch %d.", checkpoint_path, start_epoch - 1)
-    learner._set_learning_rate(learning_rate)
+        state.learning_rate = float(meta["learning_rate"])
+        state.epoch = int(meta["epoch"]) + 1
+        state.step = state.epoch * source.steps_per_epoch
+        state.resumed = True
+        logger.debug("Resumed from %s after epoch %d.", checkpoint_path, state.epoch)
+    learner.set_learning_rate(state.learning_rate)
 
-    decay_rate = float(learner._learning_attenuate_rate)
-    decay_every = max(int(learner._attenuate_epoch), 1)
-    total_steps = max(epochs - start_epoch, 0) * per_epoch
-    bar = progress_bar(total_steps, description or type(learner).__name__)
-
-    epoch, in_epoch, step, loss_sum = start_epoch, 0, 0, None
-    learner.epoch = epoch
+    log_steps = bool(getattr(learner, "log_steps", False))
+    remaining = max(source.total_steps - state.step, 0)
+    bar = progress_bar(remaining, description or owner)
+    sums, step_records, in_epoch, last_batch, first = _Sums(), [], 0, None, True
     try:
-        if total_steps == 0:
-            return history
-        for batch in iteratable_data.generate_learned_samples():
-            if in_epoch == 0:
-                learner.epoch = epoch
-                if epoch > 0 and epoch % decay_every == 0 and decay_rate != 1.0:
-                    learning_rate *= decay_rate
-                    learner._set_learning_rate(learning_rate)
-            loss = learner.training_step(batch)
-            learner.after_step()
-            batch_mean = _mean_scalar(loss)
-            loss_sum = batch_mean if loss_sum is None else loss_sum + batch_mean
-            in_epoch += 1
-            step += 1
-            learner.iter_n = step
-            bar.update(1)
-            if in_epoch % QUEUE_BOUND == 0:
-                batch_mean.wait_to_read()
-            if in_epoch == per_epoch:
-                train_loss = float((loss_sum / in_epoch).asscalar())
-                test_loss = float(_mean_scalar(learner.evaluation_step(batch)).asscalar())
-                metrics = {name: _as_float(value) for name, value in (learner.evaluation_metrics(batch) or {}).items()}
-                history.append(epoch, train_loss, test_loss, **metrics)
-                logger.debug("Epoch %d: train loss %.6g, test loss %.6g %s", epoch + 1, train_loss, test_loss,
-                             " ".join("%s %.4g" % item for item in metrics.items()))
-                bar.set_postfix(epoch=epoch + 1, loss="%.4g" % train_loss, test="%.4g" % test_loss)
-                if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
-                    raise FloatingPointError(
-                        "%s diverged in epoch %d: train loss %r, test loss %r. Lower the learning rate or "
-                        "check the data.%s" % (
-                            type(learner).__name__, epoch + 1, train_loss, test_loss,
-                            " The last good checkpoint is %s." % checkpoint_path
-                            if checkpoint_path and os.path.exists(checkpoint_path) else "",
-                        )
-                    )
-                last = epoch == epochs - 1
-                if checkpoint_path is not None and ((epoch + 1) % checkpoint_every == 0 or last):
-                    save_checkpoint(checkpoint_path, learner, learner.trainers(), {
-                        "epoch": epoch, "learning_rate": learning_rate, "history": history.state(),
-                        "model": type(learner).__name__,
-                    }, extra_arrays=learner.checkpoint_arrays())
-                epoch += 1
-                in_epoch, loss_sum = 0, None
-                if epoch >= epochs:
-                    break
+        if remaining:
+            for batch in source.batches(state.epoch):
+                if in_epoch == 0 and state.epoch > 0 and state.epoch % schedule.attenuate_epoch == 0 \
+                        and schedule.attenuate_rate != 1.0:
+                    state.learning_rate *= schedule.attenuate_rate
+                    learner.set_learning_rate(state.learning_rate)
+                loss, metrics = split_step_result(learner.training_step(batch), owner, "training_step", first)
+                first = False
+                learner.after_step()
+                loss_mean = _mean_scalar(loss)
+                sums.add("train_loss", loss_mean)
+                for name, value in metrics.items():
+                    sums.add(name, _mean_scalar(value))
+                if log_steps:
+                    step_records.append((state.step, dict(metrics, loss=loss_mean)))
+                last_batch = batch
+                in_epoch += 1
+                state.step += 1
+                bar.update(1)
+                if in_epoch % QUEUE_BOUND == 0 and isinstance(loss_mean, mx.nd.NDArray):
+                    loss_mean.wait_to_read()
+                stop = bool(getattr(learner, "stop_training", False))
+                if in_epoch == source.steps_per_epoch or state.step >= source.total_steps or stop:
+                    _close_epoch(learner, state, sums, step_records, last_batch, bar, checkpoint_every,
+                                 final=stop or state.epoch + 1 >= state.epochs)
+                    sums, step_records, in_epoch = _Sums(), [], 0
+                    state.stopped_early = stop
+                    if stop or state.epoch + 1 >= state.epochs:
+                        break  # ``epoch`` stays the last one trained
+                    state.epoch += 1
     except KeyboardInterrupt:
-        logger.debug("Interrupted by the user after epoch %d; the history so far is kept.", epoch)
+        state.interrupted = True
+        logger.warning("%s: learning interrupted by the user in epoch %d; the history so far is kept.",
+                       owner, state.epoch + 1)
     finally:
         bar.close()
+    learner.on_fit_end(state)
     logger.debug("End of learning.")
     return history
+
+
+def _close_epoch(learner, state: FitState, sums: _Sums, step_records, last_batch, bar, checkpoint_every: int,
+                 final: bool) -> None:
+    """Record the epoch's row (one host synchronisation), evaluate, check, checkpoint."""
+    owner = type(learner).__name__
+    row = sums.means()
+    batches = _evaluation_batches(learner, state.source, last_batch)
+    evaluated = batches is not None
+    row.update(evaluate(learner, batches) if evaluated else {"test_loss": math.nan})
+    epoch_metrics = getattr(learner, "epoch_metrics", None)
+    if callable(epoch_metrics):
+        row.update(_read(epoch_metrics() or {}))
+    train_loss, test_loss = row.pop("train_loss"), row.pop("test_loss")
+    state.history.append(state.epoch, train_loss, test_loss, **row)
+    if step_records:
+        state.history.extend_steps(_flush_steps(step_records))
+    logger.debug("Epoch %d: train loss %.6g, test loss %.6g %s", state.epoch + 1, train_loss, test_loss,
+                 " ".join("%s %.4g" % item for item in row.items()))
+    bar.set_postfix(epoch=state.epoch + 1, loss="%.4g" % train_loss, test="%.4g" % test_loss)
+    if not math.isfinite(train_loss) or (evaluated and not math.isfinite(test_loss)):
+        path = state.checkpoint_path
+        raise FloatingPointError(
+            "%s diverged in epoch %d: train loss %r, test loss %r. Lower the learning rate or check the data.%s"
+            % (owner, state.epoch + 1, train_loss, test_loss,
+               " The last good checkpoint is %s." % path if path and os.path.exists(path) else ""))
+    if state.checkpoint_path is not None and ((state.epoch + 1) % checkpoint_every == 0 or final):
+        save_checkpoint(state.checkpoint_path, learner, learner.trainers(), {
+            "epoch": state.epoch, "learning_rate": state.learning_rate, "history": state.history.state(),
+            "model": owner,
+        }, extra_arrays=learner.checkpoint_arrays())

@@ -1,4 +1,4 @@
-"""Loss history recorded once per epoch by the training engine."""
+"""Loss history recorded by the training engine: a row per epoch, and optionally a row per step."""
 from __future__ import annotations
 
 import math
@@ -13,10 +13,15 @@ class LossHistory:
     ``arr`` is the contract's ``loss_arr`` layout: shape ``(n_epochs, 2)``, columns
     ``(train, test)``.  ``to_frame()`` gives every column as a pandas DataFrame indexed by
     epoch, and ``plot()`` draws the curves with matplotlib.
+
+    Learners whose contract logs are per iteration (GAN losses, Q-value logs) also get
+    ``step_rows``: one row per training step (``step`` and every metric the step returned),
+    read with ``step_column(name)`` or ``steps_frame()``.
     """
 
     def __init__(self) -> None:
         self.rows: List[Dict[str, float]] = []
+        self.step_rows: List[Dict[str, float]] = []
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -25,6 +30,20 @@ class LossHistory:
         row = {"epoch": int(epoch), "train_loss": float(train_loss), "test_loss": float(test_loss)}
         row.update({key: float(value) for key, value in metrics.items()})
         self.rows.append(row)
+
+    def extend_steps(self, rows: List[Dict[str, float]]) -> None:
+        self.step_rows.extend(rows)
+
+    def step_column(self, name: str) -> np.ndarray:
+        """One per-step column over all steps (NaN where a step did not record it)."""
+        return np.array([row.get(name, math.nan) for row in self.step_rows], dtype=np.float64)
+
+    def steps_frame(self):
+        """The per-step rows as a ``pandas.DataFrame`` indexed by step."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.step_rows)
+        return frame.set_index("step") if "step" in frame else frame
 
     def column(self, name: str) -> np.ndarray:
         """One column over all epochs (NaN where an epoch did not record it)."""
@@ -78,8 +97,11 @@ class LossHistory:
                 plt.close(ax.figure)
         return ax
 
-    def state(self) -> List[Dict[str, float]]:
-        return [dict(row) for row in self.rows]
+    def state(self) -> Dict[str, List[Dict[str, float]]]:
+        return {"rows": [dict(row) for row in self.rows], "step_rows": [dict(row) for row in self.step_rows]}
 
-    def load_state(self, rows: List[Dict[str, float]]) -> None:
-        self.rows = [dict(row) for row in rows]
+    def load_state(self, state) -> None:
+        if isinstance(state, list):  # checkpoints written before per-step rows existed
+            state = {"rows": state, "step_rows": []}
+        self.rows = [dict(row) for row in state.get("rows", [])]
+        self.step_rows = [dict(row) for row in state.get("step_rows", [])]

@@ -1,9 +1,10 @@
-"""What every trainable block shares: the engine hooks and the contract's common methods.
+"""What every trainable block shares: the engine protocol's defaults and the contract's common methods.
 
 A model class inherits ``(Learner, HybridBlock, ObservableData)`` behaviour by listing
 ``Learner`` first in its bases; the only things it must add are its layers,
 ``forward_propagation(F, x)`` and (if not a plain Gluon loss) ``compute_loss``.  Models whose
-learning is not plain back-propagation override :meth:`training_step`.
+learning is not plain back-propagation override :meth:`training_step`; controllers that update
+several parts call :func:`optimise` once per update inside their own ``training_step``.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from mxnet.gluon.utils import split_and_load
 
 from accelbrainbase._mxnet.checks import check_list_of, check_type
 from accelbrainbase._mxnet.context import ctx_list, resolve_ctx
-from accelbrainbase._mxnet.engine import fit
+from accelbrainbase._mxnet.engine import FitState, LearningSchedule, fit
 from accelbrainbase._mxnet.history import LossHistory
 from accelbrainbase.computable_loss import ComputableLoss
 from accelbrainbase.iteratable_data import IteratableData
@@ -39,6 +40,38 @@ def make_trainer(params, optimizer_name: str, learning_rate: float, wd: Optional
     return gluon.Trainer(params, optimizer_name, options, kvstore=kvstore)
 
 
+def optimise(trainer: gluon.Trainer, batch_size: int, compute):
+    """One optimiser update: ``compute()`` under ``autograd.record()``, backward, ``trainer.step``.
+
+    Args:
+        trainer: the optimiser of the part being updated.
+        batch_size: the gradient is divided by it (``trainer.step(batch_size)``).
+        compute: a callable returning the loss (an NDArray or a list of per-device NDArrays),
+            or a tuple whose first item is the loss and whose other items are passed back.
+    Returns:
+        what ``compute`` returned (so a step can log its outputs without another pass).
+    """
+    with autograd.record():
+        result = compute()
+    loss = result[0] if isinstance(result, tuple) else result
+    autograd.backward(list(loss) if isinstance(loss, (list, tuple)) else [loss])
+    trainer.step(batch_size)
+    return result
+
+
+def check_optimizer_name(optimizer_name) -> Optional[str]:
+    """``optimizer_name`` must name an MXNet optimizer (case-insensitive); ``None`` means a
+    learner without an optimiser (local learning rules)."""
+    if optimizer_name is None:
+        return None
+    check_type(optimizer_name, str, "optimizer_name")
+    known = sorted(mx.optimizer.Optimizer.opt_registry)
+    if optimizer_name.lower() not in known:
+        raise ValueError("optimizer_name=%r is not an MXNet optimizer; choose one of: %s."
+                         % (optimizer_name, ", ".join(known)))
+    return optimizer_name
+
+
 def check_loss(computable_loss, name: str = "computable_loss"):
     """A loss must be a ``ComputableLoss`` or a ``gluon.loss.Loss``."""
     return check_type(computable_loss, (ComputableLoss, gluon.loss.Loss), name)
@@ -52,6 +85,17 @@ def check_regularizers(regularizatable_data_list, name: str = "regularizatable_d
     return check_list_of(regularizatable_data_list, RegularizatableData, name)
 
 
+def _merge_metrics(parts, ctx) -> dict:
+    """Per-device metrics weighted by their rows, on ``ctx``."""
+    total = sum(rows for _, rows in parts)
+    merged = {}
+    for metrics, rows in parts:
+        for name, value in metrics.items():
+            value = value.as_in_context(ctx) * (rows / total) if isinstance(value, mx.nd.NDArray) else value * rows / total
+            merged[name] = value if name not in merged else merged[name] + value
+    return merged
+
+
 def _stateless_loss(loss) -> bool:
     """Gluon's own losses and our L2NormLoss keep no Python state between calls, so they can
     run as a cached graph (losses such as EBDiscriminatorLoss change Python state per call)."""
@@ -62,13 +106,18 @@ def _stateless_loss(loss) -> bool:
 
 
 class Learner:
-    """Mixin giving a HybridBlock the engine hooks and the contract's shared methods."""
+    """Mixin giving a HybridBlock the engine protocol (with back-propagation defaults) and the
+    contract's shared methods. See :mod:`accelbrainbase._mxnet.engine` for the protocol."""
 
     _init_deferred_flag = False
     _history: Optional[LossHistory] = None
     regularizatable_data_list: Sequence = ()
-    epoch = 0
-    iter_n = 0
+    #: the current run (set by ``on_fit_start``); ``None`` before the first ``learn``
+    fit_state: Optional[FitState] = None
+    #: set True inside a step to end the run after it (an episode ended)
+    stop_training = False
+    #: record every step's loss and metrics in ``loss_history.step_rows``
+    log_steps = False
 
     #: attributes that may hold blocks but must not become Gluon children
     _UNREGISTERED = frozenset({"computable_loss"})
@@ -90,24 +139,43 @@ class Learner:
     def init_deferred_flag(self, value: bool) -> None:
         self._init_deferred_flag = value
 
-    def _setup_learning(self, learning_rate: float, learning_attenuate_rate: float, attenuate_epoch: int,
-                        optimizer_name: str, ctx, regularizatable_data_list, kwargs: dict) -> None:
-        """Store what the engine needs; resolve ``ctx`` once."""
-        self._learning_rate = learning_rate
-        self._learning_attenuate_rate = learning_attenuate_rate
-        self._attenuate_epoch = attenuate_epoch
-        self._optimizer_name = optimizer_name
+    def configure_learning(self, learning_rate: float, learning_attenuate_rate: float, attenuate_epoch: int,
+                           optimizer_name: str, ctx, regularizatable_data_list, kwargs: dict) -> None:
+        """Check and store what the engine needs; resolve ``ctx`` once.
+
+        Args:
+            learning_rate: initial rate (> 0).
+            learning_attenuate_rate: factor applied every ``attenuate_epoch`` epochs (> 0).
+            attenuate_epoch: decay period in epochs (>= 1).
+            optimizer_name: an MXNet optimizer name ("SGD", "adam", ...), or ``None`` when the
+                learner updates its weights itself.
+            ctx: an ``mx.Context``, a list of them, or the contract default.
+            regularizatable_data_list: ``RegularizatableData`` run after every step.
+            kwargs: the constructor's extra keywords; ``kvstore`` and ``optimizer_params`` are
+                read from it.
+        """
+        self.learning_schedule = LearningSchedule.checked(learning_rate, learning_attenuate_rate, attenuate_epoch)
+        self._optimizer_name = check_optimizer_name(optimizer_name)
         self._ctx = resolve_ctx(ctx)
         self._kvstore = kwargs.get("kvstore", "device")
         self._optimizer_params = kwargs.get("optimizer_params")
         # copy: the contract's default list is shared between calls and must never be mutated
         self.regularizatable_data_list = list(regularizatable_data_list)
 
-    def _initialize_params(self, params, initializer, wd: Optional[float] = None) -> gluon.Trainer:
-        """Initialize ``params`` on every context (forced) and return a trainer over them."""
-        params.initialize(init=initializer, ctx=ctx_list(self._ctx), force_reinit=True)
-        return make_trainer(params, self._optimizer_name, self._learning_rate, wd=wd,
-                            kvstore=self._kvstore, optimizer_params=self._optimizer_params)
+    def build_trainer(self, params, initializer=None, wd: Optional[float] = None,
+                      learning_rate: Optional[float] = None) -> gluon.Trainer:
+        """Initialize ``params`` on every context (forced) and return a ``gluon.Trainer`` over them.
+
+        Args:
+            params: a ``ParameterDict`` (usually ``self.collect_params()``).
+            initializer: default: the ``initializer`` property.
+            wd: weight decay for the optimiser.
+            learning_rate: default: the schedule's initial rate.
+        """
+        params.initialize(init=initializer or self.initializer, ctx=ctx_list(self._ctx), force_reinit=True)
+        rate = self.learning_schedule.learning_rate if learning_rate is None else learning_rate
+        return make_trainer(params, self._optimizer_name, rate, wd=wd, kvstore=self._kvstore,
+                            optimizer_params=self._optimizer_params)
 
     @property
     def computable_loss(self):
@@ -137,10 +205,34 @@ class Learner:
         """The resolved context (or list of contexts) this model lives on."""
         return self._ctx
 
+    @property
+    def epoch(self) -> int:
+        """The epoch being trained (0-based; read-only, set by the engine)."""
+        return self.fit_state.epoch if self.fit_state is not None else 0
+
+    @property
+    def iter_n(self) -> int:
+        """Training steps taken in the current (or last) run (read-only)."""
+        return self.fit_state.step if self.fit_state is not None else 0
+
     # ------------------------------------------------------------------ engine hooks
+    def on_fit_start(self, state: FitState) -> None:
+        """Called by the engine before the first step; keeps ``state`` (history, epoch, ...)."""
+        self.fit_state = state
+        self._history = state.history
+
+    def on_fit_end(self, state: FitState) -> None:
+        """Called by the engine after the last step (also after an interruption)."""
+
     def trainers(self) -> Dict[str, gluon.Trainer]:
         """The optimisers the engine re-rates and checkpoints, by name."""
-        return {"trainer": getattr(self, "trainer", None)}
+        trainer = getattr(self, "trainer", None)
+        return {"trainer": trainer} if trainer is not None else {}
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """Set the current rate of every optimiser (the engine calls it for each decay)."""
+        for trainer in self.trainers().values():
+            trainer.set_learning_rate(learning_rate)
 
     def checkpoint_arrays(self) -> Dict[str, mx.nd.NDArray]:
         """Non-parameter state a checkpoint must keep (none by default)."""
@@ -148,11 +240,6 @@ class Learner:
 
     def restore_checkpoint_arrays(self, arrays: Dict[str, mx.nd.NDArray]) -> None:
         """Take back what ``checkpoint_arrays`` returned when a checkpoint is resumed."""
-
-    def _set_learning_rate(self, learning_rate: float) -> None:
-        for trainer in self.trainers().values():
-            if trainer is not None:
-                trainer.set_learning_rate(learning_rate)
 
     def batch_loss(self, x, y):
         """``(prediction, per-sample loss)`` for inputs ``x`` and targets ``y``.
@@ -163,37 +250,46 @@ class Learner:
         pred = self.inference(x)
         return pred, self.compute_loss(pred, y)
 
+    def batch_metrics(self, pred, target) -> Dict[str, mx.nd.NDArray]:
+        """Extra per-batch numbers (e.g. accuracy) for the history, computed on the device from a
+        prediction and its target; none by default. Training values are averaged over the
+        epoch's steps; test values over the test split (as ``test_<name>``)."""
+        return {}
+
     def training_step(self, batch):
-        """One back-propagation step on ``batch = (x, y, test_x, test_y, ...)``; returns the loss."""
+        """One back-propagation step on ``batch = (x, y, test_x, test_y, ...)``.
+
+        Returns ``(per-sample loss, metrics)``; with a list of contexts the batch is split over
+        them and the loss is a list of per-device parts.
+        """
         x, y = batch[0], batch[1]
         contexts = ctx_list(self._ctx)
         if len(contexts) > 1:
             xs = split_and_load(x, contexts, even_split=False)
             ys = split_and_load(y, contexts, even_split=False)
-            with autograd.record():
-                losses = [self.batch_loss(a, b)[1] for a, b in zip(xs, ys)]
-            autograd.backward(losses)
-            self.trainer.step(x.shape[0])
-            return losses
-        with autograd.record():
-            pred, loss = self.batch_loss(x, y)
-        loss.backward()
-        self.trainer.step(x.shape[0])
-        self._last_train_batch = (pred, y)
-        return loss
+
+            def compute():
+                outputs = [self.batch_loss(a, b) for a, b in zip(xs, ys)]
+                return [loss for _, loss in outputs], [pred for pred, _ in outputs]
+
+            losses, preds = optimise(self.trainer, x.shape[0], compute)
+            return losses, _merge_metrics([(self.batch_metrics(p, b), b.shape[0]) for p, b in zip(preds, ys)],
+                                          contexts[0])
+        loss, pred = optimise(self.trainer, x.shape[0], lambda: self.batch_loss(x, y)[::-1])
+        return loss, self.batch_metrics(pred, y)
 
     def evaluation_step(self, batch):
-        """Test loss on ``(test_x, test_y)`` of ``batch`` (predict mode: dropout off)."""
+        """Predict-mode ``(per-sample loss, metrics)`` on ``(test_x, test_y) = batch[2], batch[3]``."""
         test_x, test_y = batch[2], batch[3]
         pred, loss = self.batch_loss(test_x, test_y)
-        self._last_test_batch = (pred, test_y)
-        return loss
+        return loss, self.batch_metrics(pred, test_y)
 
-    def evaluation_metrics(self, batch) -> dict:
-        """Extra numbers recorded in the history each epoch (none by default)."""
+    def epoch_metrics(self) -> Dict[str, float]:
+        """Model-level numbers recorded at the end of every epoch (none by default)."""
         return {}
 
     def after_step(self) -> None:
+        """Run after every training step: the regularizers by default."""
         self.regularize()
 
     # ------------------------------------------------------------------ contract methods
@@ -207,11 +303,11 @@ class Learner:
             checkpoint_every: epochs between checkpoints.
             resume: continue from ``checkpoint_path`` if it exists.
         """
-        fit(self, iteratable_data, expected_type=self._expected_iterator_type(),
+        fit(self, iteratable_data, expected_type=self.expected_iterator_type,
             checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every, resume=resume)
 
-    def _expected_iterator_type(self):
-        return IteratableData
+    #: the class ``learn`` requires of its iterator (controllers narrow it)
+    expected_iterator_type = IteratableData
 
     def compute_loss(self, pred_arr, labeled_arr):
         """Per-sample loss of ``pred_arr`` against ``labeled_arr``."""

@@ -68,8 +68,8 @@ def test_nan_loss_stops_with_floating_point_error_and_keeps_the_last_checkpoint(
     with pytest.raises(FloatingPointError, match="epoch 3"):
         m.learn(batches, checkpoint_path=path)
     meta = load_checkpoint(path, model(), {}, [mx.cpu()])
-    assert meta["epoch"] == 1 and len(meta["history"]) == 2
-    assert all(np.isfinite([row["train_loss"] for row in meta["history"]]))
+    assert meta["epoch"] == 1 and len(meta["history"]["rows"]) == 2
+    assert all(np.isfinite([row["train_loss"] for row in meta["history"]["rows"]]))
 
 
 def test_resume_continues_the_history_and_parameters(tmp_path, digits_batches):

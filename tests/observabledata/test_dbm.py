@@ -33,11 +33,11 @@ class Recording(DeepBoltzmannMachines):
 
     stop_at = None
 
-    def evaluation_metrics(self, batch):
+    def epoch_metrics(self):
         if self.epoch == self.stop_at:
             raise KeyboardInterrupt
         self.__dict__.setdefault("snapshots", []).append([w.asnumpy().copy() for w in self.weights_arr])
-        return super().evaluation_metrics(batch)
+        return super().epoch_metrics()
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_layer_wise_pretraining_learns_digits_with_frozen_lower_layers(digits_ar
     model.learn(batches(digits_arrays["x_train"], digits_arrays["x_test"], epochs=4))
     history = model.loss_history.to_frame()
     assert list(history["layer"]) == [0, 0, 1, 1] and list(history["fine_tuning"]) == [0, 0, 0, 0]
-    assert np.isnan(history["free_energy_layer1"].iloc[0]) and np.isfinite(history["free_energy_layer1"].iloc[2])
+    assert np.isnan(history["test_free_energy_layer1"].iloc[0]) and np.isfinite(history["test_free_energy_layer1"].iloc[2])
     (w0_e0, w1_e0), (w0_e1, w1_e1), (w0_e2, _), (w0_e3, w1_e3) = model.snapshots
     assert not np.array_equal(w0_e0, w0_e1) and np.array_equal(w1_e0, w1_e1)  # layer 0 learns, 1 waits
     assert np.array_equal(w0_e1, w0_e2) and np.array_equal(w0_e2, w0_e3)  # then layer 0 is frozen

@@ -53,7 +53,7 @@ def test_contract_signature_bases_and_defaults():
     assert float(model.visible_bias_arr.abs().sum().asscalar()) == 0.0
     assert model.k == 1 and model.persistent_flag is False
     assert model.visible_dropout_forward is None and model.hidden_dropout_forward is None
-    assert isinstance(model.trainer, gluon.Trainer)
+    assert model.trainers() == {}  # CD writes the parameters itself: no optimiser, one learning rate
     assert model.loss_arr.shape == (0, 2)
     # structural names of the reference's files ("1.weight"...), plus the new visible bias
     assert {"1.weight", "1.bias", "visible_bias"} <= set(model._collect_params_with_prefix())
@@ -77,7 +77,7 @@ def test_learns_digits_and_records_history(trained, digits_arrays):
     assert mean_image_rmse > 0.26
     assert rmse(trained, x_test) < 0.16  # held-out digits, 15 epochs of CD-1
     history = trained.loss_history.to_frame()
-    assert list(history.columns) == ["train_loss", "test_loss", "free_energy", "pseudo_log_likelihood"]
+    assert list(history.columns) == ["train_loss", "test_loss", "test_free_energy", "test_pseudo_log_likelihood"]
     assert trained.loss_arr.shape == (15, 2)
     assert trained.loss_arr[-1, 0] < 0.7 * trained.loss_arr[0, 0]
     assert trained.loss_list == list(trained.loss_arr[:, 0]) and trained.test_loss_list == list(trained.loss_arr[:, 1])
@@ -162,7 +162,7 @@ def test_gaussian_visible_units_learn_from_the_gauss_iterator():
                                         learning_rate=0.01, ctx=CPU)
     model.learn(GaussIterator(dim=20, epochs=3, batch_size=20, dataset_size=200, ctx=CPU))  # z-scored batches
     assert model.loss_arr.shape == (3, 2) and np.isfinite(model.loss_arr).all()
-    assert "pseudo_log_likelihood" not in model.loss_history.to_frame()
+    assert "test_pseudo_log_likelihood" not in model.loss_history.to_frame()
 
     bernoulli = rbm(visible_dim=20, hidden_dim=8)
     with pytest.raises(ValueError, match="iteratable_data.*\\[0, 1\\].*norm_mode='min_max'"):

@@ -107,6 +107,20 @@ def index_blocks(order: np.ndarray, batch_size: int,
         yield block, mx.nd.array(block, ctx=ctx, dtype="int32")
 
 
+def test_blocks(batch_size: int, test_x: mx.nd.NDArray,
+                test_y: Optional[mx.nd.NDArray] = None) -> Iterator[Tuple[mx.nd.NDArray, ...]]:
+    """The whole test split once, in order, as ``(test_x, test_y, test_x, test_y)`` blocks of
+    ``batch_size`` rows (the last may be shorter); ``test_y`` defaults to ``test_x``.
+
+    This is the layout of the learned tuples, so a model's evaluation step reads the test part
+    (items 2 and 3) of either.
+    """
+    for start in range(0, test_x.shape[0], batch_size):
+        x = test_x[start:start + batch_size]
+        y = x if test_y is None else test_y[start:start + batch_size]
+        yield x, y, x, y
+
+
 def apply_noise(noiseable_data: Optional[NoiseableData], x: mx.nd.NDArray) -> mx.nd.NDArray:
     """``noiseable_data.noise(x)`` (``x`` itself when ``None``).
 

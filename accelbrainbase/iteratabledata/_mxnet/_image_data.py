@@ -13,7 +13,7 @@ import mxnet as mx
 from accelbrainbase._mxnet.checks import check_type
 from accelbrainbase.extractabledata.image_extractor import ImageExtractor
 from accelbrainbase.iteratabledata._mxnet._batches import (
-    apply_noise, check_batch_size_fits, index_batches, make_rng,
+    apply_noise, check_batch_size_fits, index_batches, make_rng, test_blocks,
 )
 from accelbrainbase.iteratabledata._mxnet._folder_dataset import (
     check_dir_list, check_image_extractor, generate_image_inference, load_train_test,
@@ -83,6 +83,11 @@ class ImageTrainTest:
                 yield x, mx.nd.take(train_y, idx), tx, mx.nd.take(test_y, test_idx)
             else:
                 yield x, x, tx, tx
+
+    def tested(self, batch_size: int, norm_mode: Optional[str], scale: float, labeled: bool) -> Iterator[tuple]:
+        """Every test image once, in order: ``(test_x, test_y, test_x, test_y)`` blocks."""
+        test_x = self.test.device_images(norm_mode, scale, self.ctx)
+        return test_blocks(batch_size, test_x, self.test.device_one_hot(self.ctx) if labeled else None)
 
     def inferenced(self, batch_size: int, norm_mode: Optional[str], scale: float) -> Iterator[tuple]:
         """Every test image once, shuffled: ``(None, None, batch, file_path_list)``.

@@ -17,7 +17,7 @@ import numpy as np
 
 from accelbrainbase._mxnet.checks import check_finite_array, check_type
 from accelbrainbase.iteratabledata._mxnet._batches import (
-    apply_noise, check_batch_size_fits, index_batches, make_rng, one_hot_on,
+    apply_noise, check_batch_size_fits, index_batches, make_rng, one_hot_on, test_blocks,
 )
 from accelbrainbase.noiseable_data import NoiseableData
 
@@ -105,6 +105,12 @@ class TableTrainTest:
                 yield x, mx.nd.take(self.train_y, idx), tx, mx.nd.take(self.test_y, test_idx)
             else:
                 yield x, x, tx, tx
+
+    def tested(self, batch_size: int, normalize: Normalizer) -> Iterator[tuple]:
+        """Every test row once, in order: ``(test_x, test_y, test_x, test_y)`` blocks."""
+        for x, y, _, _ in test_blocks(batch_size, self.test_x, self.test_y if self.labeled else None):
+            x = normalize(x)
+            yield x, (y if self.labeled else x), x, (y if self.labeled else x)
 
     def inferenced(self, batch_size: int, normalize: Normalizer) -> Iterator[tuple]:
         """Yield ``(None, None, rows (B, D), None)`` for consecutive test blocks (last one partial)."""

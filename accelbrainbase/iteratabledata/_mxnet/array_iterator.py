@@ -27,7 +27,7 @@ from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx, resolve_ctx
 from accelbrainbase.iteratable_data import IteratableData
 from accelbrainbase.iteratabledata._base import IteratorSettingsMixin
 from accelbrainbase.iteratabledata._mxnet._batches import (
-    apply_noise, check_batch_size_fits, count_iterations, index_batches, make_rng, one_hot_on,
+    apply_noise, check_batch_size_fits, count_iterations, index_batches, make_rng, one_hot_on, test_blocks,
 )
 from accelbrainbase.noiseable_data import NoiseableData
 
@@ -211,6 +211,15 @@ class ArrayIterator(IteratorSettingsMixin, IteratableData):
                 yield x, x, test_x, test_x
             else:
                 yield x, mx.nd.take(self.__y, idx), test_x, mx.nd.take(self.__test_y, test_idx)
+
+    def generate_test_samples(self) -> Iterator[tuple]:
+        """The whole test split once, in order, for the engine's per-epoch evaluation: tuples in
+        the layout of ``generate_learned_samples()`` whose blocks have ``batch_size`` rows (the last
+        may be shorter)."""
+        for x, y, _, _ in test_blocks(self.batch_size, self.__test_x, self.__test_y):
+            x = self._normalize(x)  # per block, as the learned batches are normalised
+            y = x if self.__y is None else y
+            yield x, y, x, y
 
     def generate_inferenced_samples(self) -> Iterator[tuple]:
         """Yield ``(None, None, test rows (B, ...), None)`` for consecutive blocks of the test

@@ -72,6 +72,12 @@ class UnlabeledCSVIterator(_Base):
         batch."""
         yield from self.__data.learned(self.batch_size, self.iter_n, self.pre_normalize)
 
+    def generate_test_samples(self) -> Iterator[tuple]:
+        """The whole test split once, in order, for the engine's per-epoch evaluation: tuples in
+        the layout of ``generate_learned_samples()`` whose blocks have ``batch_size`` rows (the last
+        may be shorter)."""
+        return self.__data.tested(self.batch_size, self.pre_normalize)
+
     def generate_inferenced_samples(self) -> Iterator[tuple]:
         """Yield ``(None, None, rows (B, D), None)`` for consecutive test blocks (last one partial)."""
         yield from self.__data.inferenced(self.batch_size, self.pre_normalize)

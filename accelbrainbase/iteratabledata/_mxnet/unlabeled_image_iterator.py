@@ -62,6 +62,12 @@ class UnlabeledImageIterator(_Base):
         yield from self.__data.learned(self.batch_size, self.iter_n, self.norm_mode, self.scale,
                                        labeled=False)
 
+    def generate_test_samples(self) -> Iterator[tuple]:
+        """The whole test split once, in order, for the engine's per-epoch evaluation: tuples in
+        the layout of ``generate_learned_samples()`` whose blocks have ``batch_size`` rows (the last
+        may be shorter)."""
+        return self.__data.tested(self.batch_size, self.norm_mode, self.scale, labeled=False)
+
     def generate_inferenced_samples(self) -> Iterator[tuple]:
         """Yield ``(None, None, batch (B, C, H, W), file_path_list)`` covering every test file once."""
         yield from self.__data.inferenced(self.batch_size, self.norm_mode, self.scale)

@@ -114,6 +114,13 @@ class UnlabeledSequentialCSVIterator(_Base):
             x = apply_noise(self.noiseable_data, x)
             yield x, x, test_x, test_x
 
+    def generate_test_samples(self) -> Iterator[tuple]:
+        """The whole test split once, in order, for the engine's per-epoch evaluation: tuples in
+        the layout of ``generate_learned_samples()`` whose blocks have ``batch_size`` rows (the last
+        may be shorter)."""
+        for windows in self._data.inferenced(self.batch_size):
+            yield windows, windows, windows, windows
+
     def generate_inferenced_samples(self) -> Iterator[tuple]:
         """Yield ``(None, None, batch (b, seq_len, D), None)`` over every test window in order."""
         for batch in self._data.inferenced(self.batch_size):

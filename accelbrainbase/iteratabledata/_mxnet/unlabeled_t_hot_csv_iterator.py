@@ -121,6 +121,14 @@ class UnlabeledTHotCSVIterator(_Base):
             test_x = self._encode(test_x)
             yield x, x, test_x, test_x
 
+    def generate_test_samples(self) -> Iterator[tuple]:
+        """The whole test split once, in order, for the engine's per-epoch evaluation: tuples in
+        the layout of ``generate_learned_samples()`` whose blocks have ``batch_size`` rows (the last
+        may be shorter)."""
+        for windows in self._data.inferenced(self.batch_size):
+            encoded = self._encode(windows)
+            yield encoded, encoded, encoded, encoded
+
     def generate_inferenced_samples(self) -> Iterator[tuple]:
         """Yield ``(None, None, batch, None)`` over every window of each test file, in order."""
         for batch in self._data.inferenced(self.batch_size, per_source=True):

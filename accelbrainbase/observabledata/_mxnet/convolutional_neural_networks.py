@@ -95,7 +95,7 @@ class ConvolutionalNeuralNetworks(Learner, HybridBlock, ObservableData):
             raise ValueError("input_nn needs input_result_height, input_result_width and input_result_channel.")
         regularizers = check_regularizers(regularizatable_data_list)
         super().__init__()
-        self._setup_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
+        self.configure_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
                              regularizers, kwargs)
         self.computable_loss = computable_loss
         self.initializer = initializer or mx.initializer.Xavier(rnd_type="gaussian", factor_type="in", magnitude=2)
@@ -128,7 +128,7 @@ class ConvolutionalNeuralNetworks(Learner, HybridBlock, ObservableData):
         make_onednn_safe(self)
 
         if not self.init_deferred_flag and not not_init_flag:
-            self.trainer = self._initialize_params(self.collect_params(), self.initializer)
+            self.trainer = self.build_trainer(self.collect_params(), self.initializer)
             if hybridize_flag:
                 self.hybridize(**HYBRIDIZE_OPTIONS)
 
@@ -207,18 +207,13 @@ class ConvolutionalNeuralNetworks(Learner, HybridBlock, ObservableData):
         self.batch_size = batch[0].shape[0]
         return super().training_step(batch)
 
-    def evaluation_metrics(self, batch) -> dict:
-        """Train/test accuracy of the epoch's last batch when ``compute_acc_flag`` is set and the
-        targets are one-hot (or class-index) labels."""
-        if not self.compute_acc_flag:
+    def batch_metrics(self, pred, target) -> dict:
+        """``{"acc": accuracy}`` on the device when ``compute_acc_flag`` is set and ``pred`` holds
+        class scores ``(B, K)`` for one-hot ``(B, K)`` or index ``(B,)`` targets."""
+        if not self.compute_acc_flag or pred.ndim != 2 or target.ndim not in (1, 2):
             return {}
-        train = getattr(self, "_last_train_batch", None)
-        test = getattr(self, "_last_test_batch", None)
-        if train is None or test is None or train[0].ndim != 2:
-            return {}
-        acc, _, _ = self.compute_acc(*train)
-        test_acc, _, _ = self.compute_acc(*test)
-        return {"acc": acc, "test_acc": test_acc}
+        answer = target.argmax(axis=1) if target.ndim == 2 else target
+        return {"acc": (pred.argmax(axis=1) == answer.astype(pred.dtype)).mean()}
 
     def compute_acc(self, prob_arr, batch_target_arr):
         """``(accuracy, predicted_labels, answer_labels)`` for class scores ``prob_arr`` (B, K)

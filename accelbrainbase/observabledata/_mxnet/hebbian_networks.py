@@ -90,7 +90,7 @@ class HebbianNetworks(Learner, HybridBlock, ObservableData):
         check_type(initializer, mx.initializer.Initializer, "initializer", allow_none=True)
         check_type(hybridize_flag, bool, "hybridize_flag")
         super().__init__()
-        self._setup_learning(float(learning_rate), float(learning_attenuate_rate), attenuate_epoch, "hebbian",
+        self.configure_learning(float(learning_rate), float(learning_attenuate_rate), attenuate_epoch, None,
                              ctx, [], {})
         self._rate = float(learning_rate)
         self.centering = centering
@@ -245,7 +245,7 @@ class HebbianNetworks(Learner, HybridBlock, ObservableData):
         measured before the update."""
         x = batch[0]
         self._check_shape(x.shape, "the training batch of iteratable_data")
-        # NaN/inf anywhere makes the sum non-finite; read once per epoch in evaluation_metrics
+        # NaN/inf anywhere makes the sum non-finite; read once per epoch in epoch_metrics
         total = x.sum()
         self._data_sum = total if self._data_sum is None else self._data_sum + total
         centred = self._centre(x, update=True)
@@ -265,7 +265,7 @@ class HebbianNetworks(Learner, HybridBlock, ObservableData):
         weight = self.weight.data(x.context)
         return self._reconstruction_error(centred, mx.nd.dot(centred, weight, transpose_b=True), weight)
 
-    def evaluation_metrics(self, batch: tuple) -> Dict[str, float]:
+    def epoch_metrics(self) -> Dict[str, float]:
         """``orthonormality_error``; raises ``ValueError`` if a training batch held NaN or inf."""
         if self._data_sum is not None:
             finite = np.isfinite(self._data_sum.asscalar())
@@ -283,7 +283,7 @@ class HebbianNetworks(Learner, HybridBlock, ObservableData):
         """No optimiser: the rule writes the weights itself."""
         return {}
 
-    def _set_learning_rate(self, learning_rate: float) -> None:
+    def set_learning_rate(self, learning_rate: float) -> None:
         self._rate = float(learning_rate)
 
     def after_step(self) -> None:

@@ -130,7 +130,7 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
         check_type(output_nn, HybridBlock, "output_nn", allow_none=True)
         peephole_flag = check_type(kwargs.pop("peephole_flag", False), bool, "peephole_flag")
         super().__init__()
-        self._setup_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
+        self.configure_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
                              regularizers, kwargs)
         self.batch_size, self.seq_len, self.hidden_n, self.output_n = batch_size, seq_len, hidden_n, output_n
         self.dropout_rate, self.activations, self.output_activation = dropout_rate, activations, output_activation
@@ -162,7 +162,7 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
                     self.output_fc = gluon.nn.Dense(self.output_n, in_units=self.hidden_n, flatten=False,
                                                     use_bias=not output_no_bias_flag, prefix="output_fc_")
         if not deferred:
-            self.trainer = self._initialize_params(self.collect_params(), self.initializer)
+            self.trainer = self.build_trainer(self.collect_params(), self.initializer)
             if hybridize_flag:
                 self.hybridize(**HYBRIDIZE_OPTIONS)
 

@@ -75,7 +75,7 @@ class NeuralNetworks(Learner, HybridBlock, ObservableData):
             check_type(norm, gluon.nn.HybridBlock, "hidden_batch_norm_list[%d]" % i, allow_none=True)
         regularizers = check_regularizers(regularizatable_data_list)
         super().__init__()
-        self._setup_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
+        self.configure_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
                              regularizers, kwargs)
         self.computable_loss = computable_loss
         self.initializer = initializer or mx.initializer.Xavier(rnd_type="gaussian", factor_type="in", magnitude=1)
@@ -101,7 +101,7 @@ class NeuralNetworks(Learner, HybridBlock, ObservableData):
                     self.register_child(norm)
 
         if not self.init_deferred_flag and not not_init_flag:
-            self.trainer = self._initialize_params(self.collect_params(), self.initializer)
+            self.trainer = self.build_trainer(self.collect_params(), self.initializer)
             if hybridize_flag:
                 self.hybridize(**HYBRIDIZE_OPTIONS)
 

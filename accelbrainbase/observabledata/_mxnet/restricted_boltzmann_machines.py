@@ -59,8 +59,8 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         hidden_dim: number of hidden units ``H`` (int >= 1).
         initializer: ``mx.initializer.Initializer`` for ``W``; default Xavier (gaussian, fan-in,
             magnitude 1). Both biases start at zero.
-        optimizer_name: optimiser of ``self.trainer`` (kept for the contract and for composites
-            that fine-tune by back-propagation); CD updates do not use it.
+        optimizer_name: kept for the contract (and checked); CD updates need no optimiser, so an
+            RBM has no ``trainer`` (a ``DeepBoltzmannMachines`` builds one to fine-tune).
         learning_rate: CD learning rate: each step adds ``learning_rate`` times the batch-mean
             CD gradient to ``W``, ``b`` and ``c``.
         learning_attenuate_rate: the CD learning rate is multiplied by this every
@@ -127,7 +127,7 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         self._persistent_flag = check_type(persistent_flag, bool, "persistent_flag")
         warn_unknown_kwargs(type(self).__name__, kwargs, _HYBRID_BLOCK_KWARGS + _LEARNER_KWARGS)
         super().__init__(**{key: kwargs[key] for key in _HYBRID_BLOCK_KWARGS if key in kwargs})
-        self._setup_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
+        self.configure_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
                              regularizers, kwargs)
         if len(ctx_list(self._ctx)) > 1:
             raise ValueError("ctx: a %s learns on one context; got %s." % (type(self).__name__, self._ctx))
@@ -161,7 +161,7 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         if visible_batch_norm is not None or hidden_batch_norm is not None:
             warnings.warn("RestrictedBoltzmannMachines registers visible_batch_norm/hidden_batch_norm for "
                           "compatibility but does not apply them: CD learns the energy's own parameters.")
-        self.trainer = self._initialize_params(self.collect_params(), self.initializer)
+        self.collect_params().initialize(init=self.initializer, ctx=ctx_list(self._ctx), force_reinit=True)
 
     def _reset_learning_state(self) -> None:
         self._chain = None
@@ -384,7 +384,8 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
     # ------------------------------------------------------------------ contrastive divergence
     def _cd_kernel(self, with_loss: bool):
         """The cached graph of one CD step (built once per configuration) and its input names."""
-        key = (with_loss, id(self.computable_loss) if with_loss else None)
+        # keyed by the loss object itself (held by the key, so no other object can take its place)
+        key = (with_loss, self.computable_loss if with_loss else None)
         kernel = self._kernels.get(key)
         if kernel is None:
             symbol = _energy.cd_symbol(self._hidden_dim, self._k, self._persistent_flag, self.gaussian_visible,
@@ -436,26 +437,15 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         return hidden, reconstruction, loss
 
     # ------------------------------------------------------------------ engine hooks
-    def learn(self, iteratable_data, checkpoint_path: Optional[str] = None, checkpoint_every: int = 1,
-              resume: bool = False) -> None:
-        """Learn by CD from the ``(x, _, test_x, _)`` batches of ``iteratable_data``.
-
-        Args:
-            iteratable_data: an ``IteratableData`` yielding ``(B, visible_dim)`` batches (or
-                ``(B, ...)`` ones that flatten to it).
-            checkpoint_path: optional file for atomic per-epoch checkpoints (the PCD chain is not
-                stored; it restarts from the data after a resume).
-            checkpoint_every: epochs between checkpoints.
-            resume: continue from ``checkpoint_path`` when it exists.
-
-        After learning, ``loss_arr`` is ``(epochs, 2)`` (train/test reconstruction loss) and
-        ``loss_history.to_frame()`` also has ``free_energy`` and, for Bernoulli visibles,
-        ``pseudo_log_likelihood`` of the test batch of each epoch.
-        """
+    def on_fit_start(self, state) -> None:
+        """A new run starts a new negative chain and checks its first batch's value range."""
+        super().on_fit_start(state)
         self._chain = None
         self._first_batch_checked = False
-        super().learn(iteratable_data, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every,
-                      resume=resume)
+
+    def trainers(self) -> dict:
+        """None: CD writes the parameters itself (see :meth:`contrastive_divergence`)."""
+        return {}
 
     def _training_batch(self, batch) -> mx.nd.NDArray:
         """The batch's input as ``(B, V)``; the range of the first batch of a run is checked now,
@@ -471,30 +461,21 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         return self.contrastive_divergence(v0, with_loss=True)[2]
 
     def evaluation_step(self, batch):
-        """Reconstruction loss of the test batch ``batch[2]``, ``(B,)`` (also checks both batches'
-        value range)."""
+        """Reconstruction loss ``(B,)`` of the test batch ``batch[2]`` and its mean free energy (and,
+        for Bernoulli visibles, pseudo-log-likelihood); also checks the batch's value range."""
         test_v = self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)
         train_v = self._as_visible(batch[0], "iteratable_data's training batch", check_range=False)
         self._check_range("iteratable_data's batches", train_v, test_v)
         weight, hidden_bias, visible_bias = self._param_arrays()
         hidden = _energy.hidden_probabilities(mx.nd, test_v, weight, hidden_bias, self._hidden_dim)
         reconstruction = _energy.visible_means(mx.nd, hidden, weight, visible_bias, self.gaussian_visible)
-        self._last_test_batch = (reconstruction, test_v)
-        return self.compute_loss(reconstruction, test_v)
-
-    def evaluation_metrics(self, batch) -> dict:
-        """Mean free energy (and pseudo-log-likelihood for Bernoulli visibles) of the test batch."""
-        test_v = self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)
-        params = self._energy_params()
-        values = [_energy.free_energy(test_v, *params, self.gaussian_visible).mean()]
-        names = ["free_energy"]
+        metrics = {"free_energy": _energy.free_energy(test_v, weight, visible_bias, hidden_bias,
+                                                      self.gaussian_visible).mean()}
         if not self.gaussian_visible:
-            values.append(_energy.pseudo_log_likelihood(test_v, *params).mean())
-            names.append("pseudo_log_likelihood")
-        numbers = mx.nd.concat(*values, dim=0).asnumpy()
-        return {name: float(value) for name, value in zip(names, numbers)}
+            metrics["pseudo_log_likelihood"] = _energy.pseudo_log_likelihood(
+                test_v, weight, visible_bias, hidden_bias).mean()
+        return self.compute_loss(reconstruction, test_v), metrics
 
-    def _set_learning_rate(self, learning_rate: float) -> None:
-        """The engine's (decayed) rate becomes the CD learning rate (and the trainer's)."""
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """The engine's (decayed) rate becomes the CD learning rate."""
         self._cd_learning_rate = float(learning_rate)
-        super()._set_learning_rate(learning_rate)

@@ -86,7 +86,7 @@ class ConvolutionalAutoEncoder(ConvolutionalNeuralNetworks):
             self.decoder = decoder
             self.output_nn = output_nn
         if not deferred:
-            self.trainer = self._initialize_params(self.collect_params(), self.initializer, wd=wd)
+            self.trainer = self.build_trainer(self.collect_params(), self.initializer, wd=wd)
             if hybridize_flag:
                 self.hybridize(**HYBRIDIZE_OPTIONS)
 
@@ -109,8 +109,8 @@ class ConvolutionalAutoEncoder(ConvolutionalNeuralNetworks):
     def compute_feature_points(self, observed_arr):
         return self.encoder.forward_propagation(mx.nd, observed_arr)
 
-    def evaluation_metrics(self, batch) -> dict:
-        return {}
+    def batch_metrics(self, pred, target) -> dict:
+        return {}  # a reconstruction has no accuracy
 
     def after_step(self) -> None:
         self.tie_weights()

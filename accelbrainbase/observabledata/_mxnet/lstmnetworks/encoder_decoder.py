@@ -121,7 +121,7 @@ class EncoderDecoder(LSTMNetworks):
         if generating_flag:
             decoder._set_input_dim(decoder.hidden_n, "decoder (fed back its hidden state)")
         if not deferred:
-            self.trainer = self._initialize_params(self.collect_params(), self.initializer)
+            self.trainer = self.build_trainer(self.collect_params(), self.initializer)
             if hybridize_flag:
                 self.hybridize(**HYBRIDIZE_OPTIONS)
 

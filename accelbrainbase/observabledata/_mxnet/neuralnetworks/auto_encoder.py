@@ -71,7 +71,7 @@ class AutoEncoder(NeuralNetworks):
             self.encoder = encoder
             self.decoder = decoder
         if not deferred:
-            self.trainer = self._initialize_params(self.collect_params(), self.initializer)
+            self.trainer = self.build_trainer(self.collect_params(), self.initializer)
             if hybridize_flag:
                 self.hybridize(**HYBRIDIZE_OPTIONS)
 

@@ -10,7 +10,6 @@ import mxnet as mx
 from accelbrainbase._mxnet.checks import check_int, check_number, check_type, warn_unknown_kwargs
 from accelbrainbase._mxnet.context import DEFAULT_CTX, ctx_list, first_ctx
 from accelbrainbase._mxnet.learner import Learner, check_initializer, check_loss, make_trainer
-from accelbrainbase.iteratable_data import IteratableData
 from accelbrainbase.observabledata._mxnet.restricted_boltzmann_machines import (
     _HYBRID_BLOCK_KWARGS, _LEARNER_KWARGS, RestrictedBoltzmannMachines, _check_choice,
 )
@@ -112,7 +111,7 @@ class DeepBoltzmannMachines(RestrictedBoltzmannMachines):
         # the RBM constructor builds a single layer; a stack has none of its own
         super(RestrictedBoltzmannMachines, self).__init__(
             **{key: kwargs[key] for key in _HYBRID_BLOCK_KWARGS if key in kwargs})
-        self._setup_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx, [], kwargs)
+        self.configure_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx, [], kwargs)
         if len(ctx_list(self._ctx)) > 1:
             raise ValueError("ctx: a %s learns on one context; got %s." % (type(self).__name__, self._ctx))
         self._cd_learning_rate = float(learning_rate)
@@ -297,13 +296,10 @@ class DeepBoltzmannMachines(RestrictedBoltzmannMachines):
             rbm.regularize()
 
     # ------------------------------------------------------------------ learning schedule
-    def learn(self, iteratable_data, checkpoint_path: Optional[str] = None, checkpoint_every: int = 1,
-              resume: bool = False) -> None:
-        """Pre-train (and optionally fine-tune) on the ``(x, _, test_x, _)`` batches of
-        ``iteratable_data`` (``iteratable_data.epochs`` epochs in all); arguments as for
-        :meth:`RestrictedBoltzmannMachines.learn`."""
-        check_type(iteratable_data, IteratableData, "iteratable_data")
-        epochs = check_int(getattr(iteratable_data, "epochs", None), "iteratable_data.epochs", minimum=1)
+    def on_fit_start(self, state) -> None:
+        """Split the run's epochs into pre-training (per layer) and fine-tuning; restart the chains."""
+        super().on_fit_start(state)
+        epochs = state.epochs
         pretraining = epochs - self._fine_tuning_epochs
         if pretraining < 1:
             raise ValueError("iteratable_data.epochs=%d leaves no pre-training epoch after fine_tuning_epochs=%d."
@@ -317,8 +313,23 @@ class DeepBoltzmannMachines(RestrictedBoltzmannMachines):
         self._pretraining_epochs = pretraining
         for rbm in self._rbm_list:
             rbm._chain = None
-        super().learn(iteratable_data, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every,
-                      resume=resume)
+
+    def checkpoint_arrays(self) -> dict:
+        """Every layer's persistent-CD chain (``rbm<i>.chain``), so a resumed run continues them."""
+        arrays = {}
+        for i, rbm in enumerate(self._rbm_list):
+            arrays.update({"rbm%d.%s" % (i, key): value for key, value in rbm.checkpoint_arrays().items()})
+        return arrays
+
+    def restore_checkpoint_arrays(self, arrays: dict) -> None:
+        for i, rbm in enumerate(self._rbm_list):
+            prefix = "rbm%d." % i
+            rbm.restore_checkpoint_arrays({key[len(prefix):]: value for key, value in arrays.items()
+                                           if key.startswith(prefix)})
+
+    def trainers(self) -> dict:
+        """The fine-tuning optimiser (CD needs none)."""
+        return {"trainer": self.trainer}
 
     def _phase(self, epoch: int):
         """``(top layer index, fine_tuning?)`` for ``epoch``."""
@@ -356,30 +367,27 @@ class DeepBoltzmannMachines(RestrictedBoltzmannMachines):
         return reconstruction, self.compute_loss(reconstruction, y)
 
     def evaluation_step(self, batch):
-        """Reconstruction loss ``(B,)`` of the test batch through the active stack."""
+        """Reconstruction loss ``(B,)`` of the test batch through the active stack, and the mean free
+        energy of the batch under every layer trained so far (``free_energy_layer<i>``)."""
         test_v = self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)
         train_v = self._as_visible(batch[0], "iteratable_data's training batch", check_range=False)
         self._check_range("iteratable_data's batches", train_v, test_v)
         top, _ = self._phase(self.epoch)
         reconstruction = self._decode_layers(mx.nd, self._encode_layers(mx.nd, test_v, top), top)
-        return self.compute_loss(reconstruction, test_v)
-
-    def evaluation_metrics(self, batch) -> dict:
-        """``layer`` (active top layer), ``fine_tuning`` (0/1) and ``free_energy_layer<i>`` of the
-        test batch for every layer trained so far."""
-        top, fine_tuning = self._phase(self.epoch)
-        v = self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)
-        energies = []
-        for rbm in self._rbm_list[:top + 1]:
+        metrics, v = {}, test_v
+        for i, rbm in enumerate(self._rbm_list[:top + 1]):
             weight, hidden_bias, visible_bias = rbm._param_arrays()
-            energies.append(_energy.free_energy(v, weight, visible_bias, hidden_bias, rbm.gaussian_visible).mean())
+            metrics["free_energy_layer%d" % i] = _energy.free_energy(
+                v, weight, visible_bias, hidden_bias, rbm.gaussian_visible).mean()
             v = _energy.hidden_probabilities(mx.nd, v, weight, hidden_bias, rbm.hidden_dim)
-        values = mx.nd.concat(*energies, dim=0).asnumpy()
-        metrics = {"layer": float(top), "fine_tuning": float(fine_tuning)}
-        metrics.update({"free_energy_layer%d" % i: float(value) for i, value in enumerate(values)})
-        return metrics
+        return self.compute_loss(reconstruction, test_v), metrics
 
-    def _set_learning_rate(self, learning_rate: float) -> None:
+    def epoch_metrics(self) -> dict:
+        """``layer`` (the active top layer) and ``fine_tuning`` (0 or 1) of the epoch."""
+        top, fine_tuning = self._phase(self.epoch)
+        return {"layer": float(top), "fine_tuning": float(fine_tuning)}
+
+    def set_learning_rate(self, learning_rate: float) -> None:
         """Every layer's CD rate becomes ``learning_rate``; the fine-tuning trainer keeps its ratio."""
         self._cd_learning_rate = float(learning_rate)
         for rbm in self._rbm_list:
