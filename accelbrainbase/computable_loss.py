@@ -1,8 +1,10 @@
 """The ``ComputableLoss`` interface."""
 from abc import ABCMeta, abstractmethod
 
+from accelbrainbase._accessors import ContractAccessors
 
-class ComputableLoss(metaclass=ABCMeta):
+
+class ComputableLoss(ContractAccessors, metaclass=ABCMeta):
     """A loss function."""
 
     @abstractmethod

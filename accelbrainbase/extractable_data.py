@@ -1,8 +1,10 @@
 """The ``ExtractableData`` interface."""
 from abc import ABCMeta, abstractmethod
 
+from accelbrainbase._accessors import ContractAccessors
 
-class ExtractableData(metaclass=ABCMeta):
+
+class ExtractableData(ContractAccessors, metaclass=ABCMeta):
     """Something that reads data from a path."""
 
     @abstractmethod

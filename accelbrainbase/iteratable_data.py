@@ -1,8 +1,10 @@
 """The ``IteratableData`` interface."""
 from abc import ABCMeta, abstractmethod
 
+from accelbrainbase._accessors import ContractAccessors
 
-class IteratableData(metaclass=ABCMeta):
+
+class IteratableData(ContractAccessors, metaclass=ABCMeta):
     """A source of mini-batches for learning and inference.
 
     Concrete iterators also expose integer attributes ``epochs`` and ``iter_n`` (the number of

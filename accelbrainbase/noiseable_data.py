@@ -1,8 +1,10 @@
 """The ``NoiseableData`` interface."""
 from abc import ABCMeta, abstractmethod
 
+from accelbrainbase._accessors import ContractAccessors
 
-class NoiseableData(metaclass=ABCMeta):
+
+class NoiseableData(ContractAccessors, metaclass=ABCMeta):
     """Something that corrupts a tensor, e.g. for denoising auto-encoders."""
 
     @abstractmethod

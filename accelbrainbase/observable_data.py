@@ -1,8 +1,10 @@
 """The ``ObservableData`` interface."""
 from abc import ABCMeta, abstractmethod
 
+from accelbrainbase._accessors import ContractAccessors
 
-class ObservableData(metaclass=ABCMeta):
+
+class ObservableData(ContractAccessors, metaclass=ABCMeta):
     """A model that learns from observations and infers outputs."""
 
     @abstractmethod

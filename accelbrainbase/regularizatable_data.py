@@ -1,8 +1,10 @@
 """The ``RegularizatableData`` interface."""
 from abc import ABCMeta, abstractmethod
 
+from accelbrainbase._accessors import ContractAccessors
 
-class RegularizatableData(metaclass=ABCMeta):
+
+class RegularizatableData(ContractAccessors, metaclass=ABCMeta):
     """A regularizer applied to learned parameters after each optimizer step."""
 
     @abstractmethod

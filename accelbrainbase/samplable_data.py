@@ -1,8 +1,10 @@
 """The ``SamplableData`` interface."""
 from abc import ABCMeta, abstractmethod
 
+from accelbrainbase._accessors import ContractAccessors
 
-class SamplableData(metaclass=ABCMeta):
+
+class SamplableData(ContractAccessors, metaclass=ABCMeta):
     """Something that draws samples (true data, noise, conditions, actions)."""
 
     @abstractmethod

@@ -38,32 +38,32 @@ class ImageExtractor(ExtractableData):
         self.height = height
         self.channel = channel
 
-    def get_width(self) -> int:
+    @property
+    def width(self) -> int:
         """Output width in pixels."""
         return self.__width
 
-    def set_width(self, value: int) -> None:
+    @width.setter
+    def width(self, value: int) -> None:
         self.__width = check_int(value, "width", minimum=1)
 
-    width = property(get_width, set_width)
-
-    def get_height(self) -> int:
+    @property
+    def height(self) -> int:
         """Output height in pixels."""
         return self.__height
 
-    def set_height(self, value: int) -> None:
+    @height.setter
+    def height(self, value: int) -> None:
         self.__height = check_int(value, "height", minimum=1)
 
-    height = property(get_height, set_height)
-
-    def get_channel(self) -> int:
+    @property
+    def channel(self) -> int:
         """Number of channels: 1 converts to grayscale, otherwise the file's bands are kept."""
         return self.__channel
 
-    def set_channel(self, value: int) -> None:
+    @channel.setter
+    def channel(self, value: int) -> None:
         self.__channel = check_int(value, "channel", minimum=1)
-
-    channel = property(get_channel, set_channel)
 
     def extract(self, path: str) -> np.ndarray:
         """Decode the image at ``path``.

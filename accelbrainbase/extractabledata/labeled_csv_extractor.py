@@ -22,14 +22,14 @@ class LabeledCSVExtractor(ExtractableData):
     def __init__(self, label_column: str = "label") -> None:
         self.label_column = label_column
 
-    def get_label_column(self) -> str:
+    @property
+    def label_column(self) -> str:
         """Name of the label column."""
         return self.__label_column
 
-    def set_label_column(self, value: str) -> None:
+    @label_column.setter
+    def label_column(self, value: str) -> None:
         self.__label_column = check_type(value, str, "label_column")
-
-    label_column = property(get_label_column, set_label_column)
 
     def extract(self, path: str) -> Tuple[np.ndarray, np.ndarray]:
         """Read ``path`` with pandas.

@@ -37,7 +37,8 @@ class SSDATransformerIterator(IteratorSettingsMixin, IteratableData):
     # class default: one shared empty list, never mutated (the setter stores a copy)
     __pretext_samplers_list: List[PretextSampler] = []
 
-    def get_pretext_samplers_list(self) -> List[PretextSampler]:
+    @property
+    def pretext_samplers_list(self) -> List[PretextSampler]:
         """The pretext-task samplers (list of ``PretextSampler``).
 
         Reading raises ``TypeError`` if the stored value is not a list of ``PretextSampler``
@@ -45,10 +46,9 @@ class SSDATransformerIterator(IteratorSettingsMixin, IteratableData):
         """
         return _check_samplers(self.__pretext_samplers_list, allow_empty=False)
 
-    def set_pretext_samplers_list(self, value: List[PretextSampler]) -> None:
+    @pretext_samplers_list.setter
+    def pretext_samplers_list(self, value: List[PretextSampler]) -> None:
         self.__pretext_samplers_list = list(_check_samplers(value, allow_empty=True))
-
-    pretext_samplers_list = property(get_pretext_samplers_list, set_pretext_samplers_list)
 
     @abstractmethod
     def generate_learned_samples(self):

@@ -43,23 +43,23 @@ class CutoutNoise(NoiseableData):
         self.width = width
         self._rng = np.random if seed is None else np.random.RandomState(seed)
 
-    def get_height(self) -> int:
+    @property
+    def height(self) -> int:
         """Window height in pixels."""
         return self.__height
 
-    def set_height(self, value: int) -> None:
+    @height.setter
+    def height(self, value: int) -> None:
         self.__height = check_int(value, "height", minimum=1)
 
-    height = property(get_height, set_height)
-
-    def get_width(self) -> int:
+    @property
+    def width(self) -> int:
         """Window width in pixels."""
         return self.__width
 
-    def set_width(self, value: int) -> None:
+    @width.setter
+    def width(self, value: int) -> None:
         self.__width = check_int(value, "width", minimum=1)
-
-    width = property(get_width, set_width)
 
     def draw_corners(self, batch_size: int, img_height: int, img_width: int):
         """Random top-left corners ``(tops, lefts)``, each of shape ``(batch_size,)``."""

@@ -28,23 +28,23 @@ class GaussNoise(NoiseableData):
         self.sigma = sigma
         self._rng = np.random if seed is None else np.random.RandomState(seed)
 
-    def get_mu(self) -> float:
+    @property
+    def mu(self) -> float:
         """Mean of the noise."""
         return self.__mu
 
-    def set_mu(self, value: float) -> None:
+    @mu.setter
+    def mu(self, value: float) -> None:
         self.__mu = check_number(value, "mu")
 
-    mu = property(get_mu, set_mu)
-
-    def get_sigma(self) -> float:
+    @property
+    def sigma(self) -> float:
         """Standard deviation of the noise."""
         return self.__sigma
 
-    def set_sigma(self, value: float) -> None:
+    @sigma.setter
+    def sigma(self, value: float) -> None:
         self.__sigma = check_number(value, "sigma", minimum=0.0)
-
-    sigma = property(get_sigma, set_sigma)
 
     def noise(self, arr: np.ndarray) -> np.ndarray:
         """Return ``arr`` plus Gaussian noise, same shape (float dtype of ``arr`` kept).

@@ -22,14 +22,14 @@ class ImageExtractor(_NeutralImageExtractor):
         super().__init__(width, height, channel)
         self.__ctx = first_ctx(resolve_ctx(ctx, "ctx"))
 
-    def get_ctx(self) -> mx.Context:
+    @property
+    def ctx(self) -> mx.Context:
         """The (resolved) context the extracted arrays live on. Read-only."""
         return self.__ctx
 
-    def set_ctx(self, value) -> None:
+    @ctx.setter
+    def ctx(self, value) -> None:
         raise TypeError("ctx is read-only; pass it to the constructor.")
-
-    ctx = property(get_ctx, set_ctx)
 
     def extract(self, path: str) -> mx.nd.NDArray:
         """Decode ``path`` into a float32 NDArray of shape ``(C, height, width)`` on ``ctx``."""

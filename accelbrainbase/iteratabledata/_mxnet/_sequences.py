@@ -16,6 +16,7 @@ import mxnet as mx
 import numpy as np
 
 from accelbrainbase._mxnet.checks import check_type
+from accelbrainbase.iteratabledata._base import check_norm_mode
 from accelbrainbase.iteratabledata._mxnet._batches import index_batches
 
 EPSILON = 1e-08
@@ -60,12 +61,12 @@ class ColumnScaler:
 
     Args:
         norm_mode: ``"z_score"`` (mean 0, std 1 per column), ``"min_max"`` (0..1 per column)
-            or anything else for no normalisation.
+            or ``"none"``/``None`` for no normalisation (anything else: ``ValueError``).
         scale: factor applied after normalising.
     """
 
     def __init__(self, norm_mode: Optional[str], scale: float) -> None:
-        self.norm_mode, self.scale = norm_mode, scale
+        self.norm_mode, self.scale = check_norm_mode(norm_mode), scale
         self.shift: Optional[np.ndarray] = None
         self.divisor: Optional[np.ndarray] = None
 

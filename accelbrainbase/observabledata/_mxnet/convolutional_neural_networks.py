@@ -51,6 +51,10 @@ class ConvolutionalNeuralNetworks(Learner, HybridBlock, ObservableData):
 
     _UNREGISTERED = Learner._UNREGISTERED | {"input_nn", "output_nn"}
 
+    #: contract attributes: the last training batch's size, and whether accuracy is recorded
+    batch_size = None
+    compute_acc_flag = True
+
     def __init__(
         self,
         computable_loss,
@@ -173,6 +177,11 @@ class ConvolutionalNeuralNetworks(Learner, HybridBlock, ObservableData):
     @acc_arr.setter
     def acc_arr(self, value) -> None:
         raise TypeError("acc_arr is read-only.")
+
+    @property
+    def acc_list(self) -> list:
+        """``acc_arr`` as a list of ``(train accuracy, test accuracy)`` pairs (read-only)."""
+        return [tuple(row) for row in self.acc_arr]
 
     # ------------------------------------------------------------------ forward
     def forward_propagation(self, F, x):

@@ -297,6 +297,11 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
     def test_loss_list(self, value) -> None:
         raise TypeError("test_loss_list is read-only.")
 
+    @property
+    def test_loss_arr(self) -> np.ndarray:
+        """``test_loss_list`` as an array ``(n_epochs,)`` (read-only)."""
+        return np.array(self.test_loss_list)
+
     # ------------------------------------------------------------------ input checks
     def _as_visible(self, arr, name: str, check_range: bool = True) -> mx.nd.NDArray:
         """``arr`` as a float32 ``(B, V)`` NDArray on the model's context; raises naming ``name``.
