@@ -307,13 +307,24 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         """``arr`` as a float32 ``(B, V)`` NDArray on the model's context; raises naming ``name``.
         With ``check_range``, Bernoulli visibles also need values in [0, 1] (one host sync)."""
         arr = _inputs.as_visible(arr, self._visible_dim, first_ctx(self._ctx), name)
-        if check_range:
-            self._check_range(name, arr)
+        if check_range and self._check_range(name, arr):
+            arr = _inputs.clip_unit_interval(arr)
         return arr
 
-    def _check_range(self, name: str, *arrays) -> None:
-        if not self.gaussian_visible:
-            _inputs.check_unit_interval(name, *arrays)
+    _clip_visible = False  # set once data slightly outside [0, 1] was seen: training batches are clipped
+    _range_warned = False  # one warning per learn about such data
+
+    def _check_range(self, name: str, *arrays) -> bool:
+        """Bernoulli visibles: ``ValueError`` for data beyond ``_inputs.BERNOULLI_TOLERANCE`` of [0, 1];
+        True (with one warning per learn) when values lie slightly outside, to be clipped."""
+        message = None if self.gaussian_visible else _inputs.check_unit_interval(name, *arrays)
+        if message is None:
+            return False
+        self._clip_visible = True
+        if not self._range_warned:
+            self._range_warned = True
+            warnings.warn(message)
+        return True
 
     # ------------------------------------------------------------------ mean-field passes
     def encode(self, observed_arr) -> mx.nd.NDArray:
@@ -447,6 +458,7 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         super().on_fit_start(state)
         self._chain = None
         self._first_batch_checked = False
+        self._clip_visible = self._range_warned = False
 
     def trainers(self) -> dict:
         """None: CD writes the parameters itself (see :meth:`contrastive_divergence`)."""
@@ -457,6 +469,8 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         later ones at the end of each epoch (no host synchronisation per step)."""
         v0 = self._as_visible(batch[0], "iteratable_data's training batch", check_range=not self._first_batch_checked)
         self._first_batch_checked = True
+        if self._clip_visible:
+            v0 = _inputs.clip_unit_interval(v0)
         self.batch_size = v0.shape[0]
         return v0
 
