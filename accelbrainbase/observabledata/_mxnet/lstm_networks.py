@@ -11,6 +11,9 @@ Decisions (contract §3g, FINDINGS 5-8):
   any other gate/cell activation select the step-by-step cell (same parameters and
   names, slower). Parameter files written by the reference have the peephole weights; load
   them into a ``peephole_flag=True`` model (or with ``ignore_extra=True`` into a default one).
+* **oneDNN off.** MXNet 1.9.1's fused operator fails on CPUs without oneDNN
+  (``MXNET_MKLDNN_ENABLED=0``); there the standard cell runs step by step with the same
+  parameters and the same numbers (``fused_flag`` is False; see ``_recurrence``).
 * **One layout.** Input, hidden sequence and output are ``(B, T, ...)``; the kernel's
   time-major layout is reached by transposing inside the graph, never by reshaping.
 * **Any batch size.** Initial states are built from the input's batch axis, so inference
@@ -141,7 +144,9 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
         self.output_layer_flag = output_layer_flag
         self.hybridize_flag = hybridize_flag
         self.scale = scale
-        self.fused_flag = not self.peephole_flag and self.activations == rec.STANDARD_ACTIVATIONS
+        # the standard cell runs as MXNet's fused operator unless that cannot run here (CPU without oneDNN)
+        self.fused_flag = (not self.peephole_flag and self.activations == rec.STANDARD_ACTIVATIONS
+                           and rec.fused_kernel_available(self._ctx))
         self.output_fc = None
         self.output_nn = None
         self.dropout_forward = None

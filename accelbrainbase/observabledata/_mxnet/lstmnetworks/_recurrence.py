@@ -16,7 +16,14 @@ Two implementations:
   permuted to the operator's order [i, f, g, o] inside the graph, so gradients flow back to
   the contract's parameters.
 * :func:`cell_run` unrolls the contract's cell step by step (peephole terms, any gate
-  activations); used only when the configuration is not the standard one.
+  activations); used when the configuration is not the standard one, and for the standard cell
+  when the fused operator cannot run (see :func:`fused_kernel_available`): same parameters,
+  same numbers.
+
+MXNet 1.9.1's fused ``RNN`` operator has no working CPU implementation without oneDNN: with
+``MXNET_MKLDNN_ENABLED=0`` (or a build without oneDNN) even ``gluon.rnn.LSTM`` fails with
+``Check failed: in_data.size() == num_inputs (4 vs. 3)``. :func:`fused_kernel_available` tells
+the models when to fall back to :func:`cell_run`.
 
 Generation ("feed back your own output"): when the input of step ``t`` is the previous hidden
 state ``h[t-1]`` and the recurrence starts from a given state ``(h0, c0)`` whose ``h0`` is also
@@ -26,12 +33,36 @@ recurrent weight ``w_x + w_h``: the same numbers as a step-by-step feedback loop
 """
 from __future__ import annotations
 
+import os
 from typing import List, Optional, Sequence, Tuple
+
+import mxnet as mx
 
 from accelbrainbase._mxnet.activations import apply_activation
 
 #: (candidate, input gate, forget gate, output gate, cell output) activations the fused kernel computes
 STANDARD_ACTIVATIONS = ("tanh", "sigmoid", "sigmoid", "sigmoid", "tanh")
+
+
+def onednn_enabled() -> bool:
+    """True when MXNet was built with oneDNN (MKLDNN) and ``MXNET_MKLDNN_ENABLED`` does not switch it
+    off (MXNet reads ``0`` / ``false``, in any case, as off; the variable is read once, when
+    MXNet starts, so it must be set before ``mxnet`` is imported)."""
+    if os.environ.get("MXNET_MKLDNN_ENABLED", "1").strip().lower() in ("0", "false"):
+        return False
+    try:
+        return bool(mx.runtime.Features().is_enabled("MKLDNN"))
+    except (AttributeError, RuntimeError, mx.base.MXNetError):
+        return False
+
+
+def fused_kernel_available(ctx) -> bool:
+    """Whether the fused ``RNN`` operator runs on ``ctx`` (a context or a list of them): always on
+    GPUs (cuDNN); on CPUs only with oneDNN (:func:`onednn_enabled`)."""
+    contexts = ctx if isinstance(ctx, (list, tuple)) else [ctx]
+    if contexts and all(getattr(c, "device_type", "cpu") == "gpu" for c in contexts):
+        return True
+    return onednn_enabled()
 
 
 def to_kernel_gate_order(F, arr):
