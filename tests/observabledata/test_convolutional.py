@@ -89,6 +89,42 @@ def test_cae_save_load_round_trip(tmp_path, mnist_arrays):
     np.testing.assert_array_equal(other.inference(x).asnumpy(), expected)
 
 
+def cae_with_output_nn():
+    """A CAE whose code passes through a dense bottleneck (``output_nn``) before decoding."""
+    encoder = ConvolutionalNeuralNetworks(L2NormLoss(), hidden_units_list=[Conv2D(4, 3, strides=2, padding=1)],
+                                          hidden_dropout_rate_list=[0.0], hidden_batch_norm_list=[None],
+                                          hidden_activation_list=["relu"], not_init_flag=True, ctx=mx.cpu())
+    decoder = ConvolutionalNeuralNetworks(L2NormLoss(), hidden_units_list=[
+        Conv2DTranspose(1, 4, strides=2, padding=1, in_channels=4)], hidden_dropout_rate_list=[0.0],
+        hidden_batch_norm_list=[None], hidden_activation_list=["identity"], not_init_flag=True, ctx=mx.cpu())
+    bottleneck = NeuralNetworks(L2NormLoss(), units_list=[4 * 14 * 14], activation_list=["relu"],
+                                dropout_rate_list=[0.0], not_init_flag=True, ctx=mx.cpu())
+    head = ConvolutionalNeuralNetworks(L2NormLoss(), hidden_units_list=[Conv2D(4, 1)], hidden_dropout_rate_list=[0.0],
+                                       hidden_batch_norm_list=[None], hidden_activation_list=["relu"],
+                                       input_nn=bottleneck, input_result_channel=4, input_result_height=14,
+                                       input_result_width=14, not_init_flag=True, ctx=mx.cpu())
+    return ConvolutionalAutoEncoder(encoder, decoder, L2NormLoss(), output_nn=head, tied_weights_flag=False,
+                                    ctx=mx.cpu())
+
+
+def test_cae_with_output_nn_saves_and_loads_every_part(tmp_path, mnist_arrays):
+    """Every part is saved, output_nn included (it used to be dropped: outputs differed by 0.18)."""
+    model = cae_with_output_nn()
+    x = nd.array(mnist_arrays["x_test"][:4].reshape(4, 1, 28, 28))
+    expected = model.inference(x).asnumpy()
+    path = str(tmp_path / "cae.params")
+    model.save_parameters(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cae_decoder.params", "cae_encoder.params", "cae_output_nn.params"]
+    other = cae_with_output_nn()
+    assert np.abs(other.inference(x).asnumpy() - expected).max() > 1e-3  # freshly initialised: different
+    other.load_parameters(path, ctx=mx.cpu())
+    np.testing.assert_array_equal(other.inference(x).asnumpy(), expected)
+    (tmp_path / "cae_output_nn.params").unlink()
+    with pytest.raises(ValueError, match="output_nn"):
+        other.load_parameters(path)
+
+
 def test_tied_weights_copy_encoder_into_mirrored_decoder(mnist_arrays):
     model = conv_auto_encoder(tied=True)
     x = nd.array(mnist_arrays["x_test"][:4].reshape(4, 1, 28, 28))

@@ -4,12 +4,12 @@ from __future__ import annotations
 import mxnet as mx
 
 from accelbrainbase._mxnet.checks import check_type
+from accelbrainbase._mxnet.composite import Composite
 from accelbrainbase._mxnet.context import DEFAULT_CTX
-from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS
 from accelbrainbase.observabledata._mxnet.convolutional_neural_networks import ConvolutionalNeuralNetworks
 
 
-class ConvolutionalAutoEncoder(ConvolutionalNeuralNetworks):
+class ConvolutionalAutoEncoder(Composite, ConvolutionalNeuralNetworks):
     """``decoder(output_nn(encoder(x)))`` trained to reconstruct its input.
 
     Args:
@@ -29,6 +29,7 @@ class ConvolutionalAutoEncoder(ConvolutionalNeuralNetworks):
     """
 
     _init_deferred_flag = False
+    PART_ROLES = ("encoder", "decoder", "output_nn")
 
     def __init__(
         self,
@@ -59,9 +60,8 @@ class ConvolutionalAutoEncoder(ConvolutionalNeuralNetworks):
         if init_deferred_flag is not None:
             check_type(init_deferred_flag, bool, "init_deferred_flag")
             self.init_deferred_flag = init_deferred_flag
-        deferred = self.init_deferred_flag
-        self.init_deferred_flag = True
-        super().__init__(
+        deferred = self.construct_parent(
+            super().__init__,
             computable_loss=computable_loss,
             initializer=initializer or mx.initializer.Xavier(rnd_type="gaussian", factor_type="in", magnitude=1),
             learning_rate=learning_rate,
@@ -79,24 +79,12 @@ class ConvolutionalAutoEncoder(ConvolutionalNeuralNetworks):
             scale=scale,
             **kwargs
         )
-        self.init_deferred_flag = deferred
         self.tied_weights_flag = tied_weights_flag
         with self.name_scope():
             self.encoder = encoder
             self.decoder = decoder
             self.output_nn = output_nn
-        if not deferred:
-            self.trainer = self.build_trainer(self.collect_params(), self.initializer, wd=wd)
-            if hybridize_flag:
-                self.hybridize(**HYBRIDIZE_OPTIONS)
-
-    def collect_params(self, select=None):
-        """Encoder ∪ decoder ∪ ``output_nn`` parameters."""
-        params = self.encoder.collect_params(select)
-        params.update(self.decoder.collect_params(select))
-        if self.output_nn is not None:
-            params.update(self.output_nn.collect_params(select))
-        return params
+        self.finish_construction(deferred, hybridize_flag, wd=wd)
 
     def forward_propagation(self, F, x):
         """``x`` (B, C, H, W) → reconstruction (same shape for mirrored stacks)."""
@@ -111,10 +99,6 @@ class ConvolutionalAutoEncoder(ConvolutionalNeuralNetworks):
 
     def batch_metrics(self, pred, target) -> dict:
         return {}  # a reconstruction has no accuracy
-
-    def after_step(self) -> None:
-        self.tie_weights()
-        super().after_step()
 
     def tie_weights(self) -> None:
         """Copy encoder layer ``i``'s weight into decoder layer ``L-1-i`` (when tied)."""
@@ -140,17 +124,3 @@ class ConvolutionalAutoEncoder(ConvolutionalNeuralNetworks):
                     % (i, source.shape, last - i, target.shape)
                 )
             target.set_data(source.data())
-
-    # split save/load: one file per part (the reference's file layout)
-    def save_parameters(self, filename, deduplicate=False):
-        """Write ``<name>_encoder.<ext>`` and ``<name>_decoder.<ext>``."""
-        from accelbrainbase._mxnet.split_files import save_parts
-
-        save_parts(filename, {"encoder": self.encoder, "decoder": self.decoder})
-
-    def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False):
-        """Read the files written by ``save_parameters``."""
-        from accelbrainbase._mxnet.split_files import load_parts
-
-        load_parts(filename, {"encoder": self.encoder, "decoder": self.decoder},
-                   ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)

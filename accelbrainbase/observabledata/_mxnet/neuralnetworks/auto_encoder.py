@@ -4,13 +4,12 @@ from __future__ import annotations
 import mxnet as mx
 
 from accelbrainbase._mxnet.checks import check_type
+from accelbrainbase._mxnet.composite import Composite
 from accelbrainbase._mxnet.context import DEFAULT_CTX
-from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS
-from accelbrainbase._mxnet.split_files import load_parts, save_parts
 from accelbrainbase.observabledata._mxnet.neural_networks import NeuralNetworks
 
 
-class AutoEncoder(NeuralNetworks):
+class AutoEncoder(Composite, NeuralNetworks):
     """``decoder(encoder(x))``; ``feature_points_arr`` is the encoder's output (B, units).
 
     Args:
@@ -24,6 +23,7 @@ class AutoEncoder(NeuralNetworks):
     """
 
     _init_deferred_flag = False
+    PART_ROLES = ("encoder", "decoder")
 
     def __init__(
         self,
@@ -47,9 +47,8 @@ class AutoEncoder(NeuralNetworks):
     ):
         check_type(encoder, NeuralNetworks, "encoder")
         check_type(decoder, NeuralNetworks, "decoder")
-        deferred = self.init_deferred_flag
-        self.init_deferred_flag = True
-        super().__init__(
+        deferred = self.construct_parent(
+            super().__init__,
             computable_loss=computable_loss,
             initializer=initializer,
             learning_rate=learning_rate,
@@ -65,21 +64,11 @@ class AutoEncoder(NeuralNetworks):
             scale=scale,
             **kwargs
         )
-        self.init_deferred_flag = deferred
         self.tied_weights_flag = tied_weights_flag
         with self.name_scope():
             self.encoder = encoder
             self.decoder = decoder
-        if not deferred:
-            self.trainer = self.build_trainer(self.collect_params(), self.initializer)
-            if hybridize_flag:
-                self.hybridize(**HYBRIDIZE_OPTIONS)
-
-    def collect_params(self, select=None):
-        """Encoder ∪ decoder parameters (the parent's own layers are not used)."""
-        params = self.encoder.collect_params(select)
-        params.update(self.decoder.collect_params(select))
-        return params
+        self.finish_construction(deferred, hybridize_flag)
 
     def forward_propagation(self, F, x):
         """``x`` (B, D) → reconstruction (B, decoder units)."""
@@ -90,16 +79,11 @@ class AutoEncoder(NeuralNetworks):
     def compute_feature_points(self, observed_arr):
         return self.encoder.forward_propagation(mx.nd, observed_arr)
 
-    def after_step(self) -> None:
-        self.regularize()
-
-    def regularize(self) -> None:
-        """Tie weights (if enabled), then apply the regularizers."""
-        if self.tied_weights_flag:
-            self._tie_weights()
-        super().regularize()
-
-    def _tie_weights(self) -> None:
+    def tie_weights(self) -> None:
+        """When ``tied_weights_flag``: decoder layer ``L-1-i``'s weight becomes the transpose of
+        encoder layer ``i``'s."""
+        if not self.tied_weights_flag:
+            return
         encoder_params = self.encoder.collect_params()
         decoder_params = self.decoder.collect_params()
         n = len(self.encoder.units_list)
@@ -119,12 +103,3 @@ class AutoEncoder(NeuralNetworks):
     @staticmethod
     def _find_key(params, fragment: str):
         return next((key for key in params.keys() if fragment in key), None)
-
-    def save_parameters(self, filename, deduplicate=False):
-        """Write ``<name>_encoder.<ext>`` and ``<name>_decoder.<ext>``."""
-        save_parts(filename, {"encoder": self.encoder, "decoder": self.decoder})
-
-    def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False):
-        """Read the files written by ``save_parameters``."""
-        load_parts(filename, {"encoder": self.encoder, "decoder": self.decoder},
-                   ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)
