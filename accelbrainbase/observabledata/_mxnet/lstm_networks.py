@@ -178,16 +178,16 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
         return self.observed_fc.weight.shape[1]
 
     # ------------------------------------------------------------------ shapes
-    def _set_input_dim(self, input_dim: int, name: str = "observed_arr") -> None:
+    def set_input_dim(self, input_dim: int, name: str = "observed_arr") -> None:
         """Fix the input projection to ``(4H, input_dim)``; finish deferred initialization."""
-        self._check_features(input_dim, name)
+        self.check_features(input_dim, name)
         weight = self.observed_fc.weight
         if weight.shape[1] == 0:
             weight.shape = (4 * self.hidden_n, input_dim)
         if getattr(weight, "_deferred_init", ()):
             weight._finish_deferred_init()
 
-    def _check_features(self, input_dim: int, name: str = "observed_arr") -> None:
+    def check_features(self, input_dim: int, name: str = "observed_arr") -> None:
         """Raise ``ValueError`` when the input width differs from the one already fixed."""
         known = self.observed_fc.weight.shape[1]
         if known and known != input_dim:
@@ -206,7 +206,7 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
         check_rank(observed_arr.shape, 3, name, "batch, time, features")
         if min(observed_arr.shape) == 0:
             raise ValueError("%s must not be empty, got shape %s." % (name, observed_arr.shape))
-        self._check_features(observed_arr.shape[2], name)
+        self.check_features(observed_arr.shape[2], name)
         steps = observed_arr.shape[1]
         if steps > self.seq_len:
             observed_arr = mx.nd.slice_axis(observed_arr, axis=1, begin=0, end=self.seq_len)
@@ -226,12 +226,13 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
         return (_value(F, self.observed_fc.weight, ctx), _value(F, self.hidden_fc.weight, ctx),
                 _value(F, self.hidden_fc.bias, ctx), peep)
 
-    def _recur(self, F, x, state=None):
-        """Run over every step of ``x`` ``(B, T, D)`` from ``state`` (zeros when None)."""
+    def recur(self, F, x, state=None):
+        """Run over every step of ``x`` ``(B, T, D)`` from ``state = (h, c)`` (zeros when None);
+        returns ``(hidden sequence (B, T, H), h_T, c_T)``."""
         ctx = None
         if F is mx.nd:
             ctx = x.context
-            self._set_input_dim(x.shape[2])
+            self.set_input_dim(x.shape[2])
         w_x, w_h, b_h, peep = self._weights(F, ctx)
         if state is None:
             zero = rec.zero_state(F, x, self.hidden_n)
@@ -242,7 +243,7 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
         return rec.cell_run(F, x, n_steps, w_x, w_h, b_h, state[0], state[1], self.hidden_n,
                             self.activations, peep)
 
-    def _generate(self, F, h, c, zeros_tn1=None, n_steps: Optional[int] = None):
+    def generate_hidden(self, F, h, c, zeros_tn1=None, n_steps: Optional[int] = None):
         """Generate steps feeding back ``h`` from state ``(h, c)`` (``h`` is the first input).
 
         The step count is ``zeros_tn1.shape[0]`` (fused, ``(T, B, 1)`` zeros) or ``n_steps``.
@@ -250,7 +251,7 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
         ctx = None
         if F is mx.nd:
             ctx = h.context
-            self._set_input_dim(self.hidden_n, "the fed-back hidden state")
+            self.set_input_dim(self.hidden_n, "the fed-back hidden state")
         w_x, w_h, b_h, peep = self._weights(F, ctx)
         if self.fused_flag:
             if zeros_tn1 is None:
@@ -264,16 +265,18 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
         """``(B, T, D)`` → hidden sequence ``(B, seq_len, hidden_n)`` (before dropout).
 
         With ``F = mx.nd`` and ``T < seq_len`` the remaining steps are generated."""
-        return self._hidden_with_state(F, observed_arr)[0]
+        return self.hidden_with_state(F, observed_arr)[0]
 
-    def _hidden_with_state(self, F, observed_arr, state=None):
-        seq, h, c = self._recur(F, observed_arr, state)
+    def hidden_with_state(self, F, observed_arr, state=None):
+        """Hidden sequence ``(B, seq_len, H)`` and final state ``(h, c)`` of ``observed_arr``
+        (steps past the input's length, if any, are generated)."""
+        seq, h, c = self.recur(F, observed_arr, state)
         if F is mx.nd and observed_arr.shape[1] < self.seq_len:
-            more, h, c = self._generate(F, h, c, n_steps=self.seq_len - observed_arr.shape[1])
+            more, h, c = self.generate_hidden(F, h, c, n_steps=self.seq_len - observed_arr.shape[1])
             seq = F.concat(seq, more, dim=1)
         return seq, h, c
 
-    def _head(self, F, hidden):
+    def output_head(self, F, hidden):
         """Dropout → store features → ``output_nn`` / output layer / identity."""
         if self.dropout_forward is not None:
             hidden = self.dropout_forward(hidden)
@@ -284,7 +287,7 @@ class LSTMNetworks(Learner, HybridBlock, ObservableData):
 
     def forward_propagation(self, F, x):
         """``x`` ``(B, T, D)`` → output (see the class docstring)."""
-        return self._head(F, self.hidden_forward_propagate(F, x))
+        return self.output_head(F, self.hidden_forward_propagate(F, x))
 
     def output_forward_propagate(self, F, pred_arr):
         """Per-step output layer and ``output_activation`` on ``(B, T, hidden_n)``."""

@@ -24,14 +24,13 @@ import mxnet as mx
 
 from accelbrainbase._mxnet.checks import check_int, check_rank, check_type
 from accelbrainbase._mxnet.context import DEFAULT_CTX, ContextLike, first_ctx
-from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS
-from accelbrainbase._mxnet.split_files import load_parts, save_parts
+from accelbrainbase._mxnet.composite import Composite
 from accelbrainbase.observabledata._mxnet.lstm_networks import LSTMNetworks
 from accelbrainbase.observabledata._mxnet.lstmnetworks import _recurrence as rec
 from accelbrainbase.regularizatable_data import RegularizatableData
 
 
-class EncoderDecoder(LSTMNetworks):
+class EncoderDecoder(Composite, LSTMNetworks):
     """``decoder(encoder(x))`` reversed in time: ``(B, T, D)`` → ``(B, T, decoder output)``.
 
     Args:
@@ -56,6 +55,7 @@ class EncoderDecoder(LSTMNetworks):
     """
 
     _init_deferred_flag = False
+    PART_ROLES = ("encoder", "decoder")
 
     def __init__(
         self,
@@ -99,9 +99,8 @@ class EncoderDecoder(LSTMNetworks):
             raise ValueError(
                 "generating_flag=True starts the decoder from the encoder's final state, so "
                 "encoder.hidden_n (%d) must equal decoder.hidden_n (%d)." % (encoder.hidden_n, decoder.hidden_n))
-        deferred = self.init_deferred_flag
-        self.init_deferred_flag = True
-        super().__init__(
+        deferred = self.construct_parent(
+            super().__init__,
             batch_size=batch_size, seq_len=seq_len, computable_loss=computable_loss,
             initializer=initializer, learning_rate=learning_rate,
             learning_attenuate_rate=learning_attenuate_rate, attenuate_epoch=attenuate_epoch,
@@ -112,18 +111,14 @@ class EncoderDecoder(LSTMNetworks):
             output_layer_flag=output_layer_flag, ctx=ctx, hybridize_flag=hybridize_flag,
             regularizatable_data_list=regularizatable_data_list, scale=scale, **kwargs
         )
-        self.init_deferred_flag = deferred
         self.generating_flag = generating_flag
         self.steps = steps
         with self.name_scope():
             self.encoder = encoder
             self.decoder = decoder
         if generating_flag:
-            decoder._set_input_dim(decoder.hidden_n, "decoder (fed back its hidden state)")
-        if not deferred:
-            self.trainer = self.build_trainer(self.collect_params(), self.initializer)
-            if hybridize_flag:
-                self.hybridize(**HYBRIDIZE_OPTIONS)
+            decoder.set_input_dim(decoder.hidden_n, "decoder (fed back its hidden state)")
+        self.finish_construction(deferred, hybridize_flag)
 
     # ------------------------------------------------------------------ parts
     @property
@@ -144,18 +139,12 @@ class EncoderDecoder(LSTMNetworks):
     def decoder(self, value) -> None:
         self.register_child(check_type(value, LSTMNetworks, "decoder"), "decoder")
 
-    def collect_params(self, select=None):
-        """Encoder ∪ decoder parameters."""
-        params = self.encoder.collect_params(select)
-        params.update(self.decoder.collect_params(select))
-        return params
-
     # ------------------------------------------------------------------ forward
     def _encode(self, F, x):
         """Encoder output (features) and its final state ``(h, c)``."""
         encoder = self.encoder
-        hidden, h, c = encoder._hidden_with_state(F, x)
-        return encoder._head(F, hidden), h, c
+        hidden, h, c = encoder.hidden_with_state(F, x)
+        return encoder.output_head(F, hidden), h, c
 
     def forward_propagation(self, F, x):
         """``x`` ``(B, T, D)`` → reconstruction ``(B, T, decoder output)``."""
@@ -164,10 +153,10 @@ class EncoderDecoder(LSTMNetworks):
         decoder = self.decoder
         if self.generating_flag:
             zeros = rec.generation_zeros(F, x) if decoder.fused_flag else None
-            hidden = decoder._generate(F, h, c, zeros_tn1=zeros, n_steps=self.steps)[0]
-            decoded = decoder._head(F, hidden)
+            hidden = decoder.generate_hidden(F, h, c, zeros_tn1=zeros, n_steps=self.steps)[0]
+            decoded = decoder.output_head(F, hidden)
         else:
-            decoded = decoder._head(F, decoder._recur(F, F.reverse(encoded, axis=1))[0])
+            decoded = decoder.output_head(F, decoder.recur(F, F.reverse(encoded, axis=1))[0])
         return F.reverse(decoded, axis=1)
 
     def _check_observed(self, observed_arr, name: str = "observed_arr"):
@@ -177,7 +166,7 @@ class EncoderDecoder(LSTMNetworks):
         if observed_arr.shape[0] == 0 or observed_arr.shape[1] != self.steps:
             raise ValueError("%s must be (batch >= 1, %d, features), got shape %s."
                              % (name, self.steps, observed_arr.shape))
-        self.encoder._check_features(observed_arr.shape[2], name)
+        self.encoder.check_features(observed_arr.shape[2], name)
         return observed_arr
 
     def inference(self, observed_arr) -> mx.nd.NDArray:
@@ -195,13 +184,3 @@ class EncoderDecoder(LSTMNetworks):
     def infer_shape(self, *args) -> None:
         with mx.autograd.pause():
             self.forward_propagation(mx.nd, args[0])
-
-    # ------------------------------------------------------------------ split save/load
-    def save_parameters(self, filename, deduplicate=False):
-        """Write ``<name>_encoder.<ext>`` and ``<name>_decoder.<ext>``."""
-        save_parts(filename, {"encoder": self.encoder, "decoder": self.decoder})
-
-    def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False):
-        """Read the files written by ``save_parameters``."""
-        load_parts(filename, {"encoder": self.encoder, "decoder": self.decoder},
-                   ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)
