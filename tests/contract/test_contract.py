@@ -56,6 +56,14 @@ IN_SCOPE_PREFIXES = (
     "accelbrainbase.iteratabledata._mxnet.unlabeled_sequential_csv_iterator",
     "accelbrainbase.iteratabledata._mxnet.unlabeled_t_hot_csv_iterator",
     "accelbrainbase.iteratabledata._mxnet.unlabeled_t_hot_txt_iterator",
+    # attention and Transformer (#12)
+    "accelbrainbase.observabledata._mxnet.attention_model",
+    "accelbrainbase.observabledata._mxnet.attentionmodel.",
+    "accelbrainbase.observabledata._mxnet.transformer_model",
+    "accelbrainbase.observabledata._mxnet.transformermodel.",
+    "accelbrainbase.controllablemodel._mxnet.transformer_controller",
+    "accelbrainbase.controllablemodel._mxnet.transforming_auto_encoder_controller",
+    "accelbrainbase.iteratabledata._mxnet.gauss_transformer_iterator",
 )
 IN_SCOPE = sorted(key for key, entry in CONTRACT.items() if entry["module"].startswith(IN_SCOPE_PREFIXES))
 NAMESPACE = {"mx": mx, "np": np, "Conv2D": Conv2D, "None": None, "True": True, "False": False}
