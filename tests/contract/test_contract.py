@@ -56,6 +56,15 @@ IN_SCOPE_PREFIXES = (
     "accelbrainbase.iteratabledata._mxnet.unlabeled_sequential_csv_iterator",
     "accelbrainbase.iteratabledata._mxnet.unlabeled_t_hot_csv_iterator",
     "accelbrainbase.iteratabledata._mxnet.unlabeled_t_hot_txt_iterator",
+    # adversarial family (#9)
+    "accelbrainbase.samplabledata.true_sampler", "accelbrainbase.samplabledata.truesampler.",
+    "accelbrainbase.samplabledata.noise_sampler", "accelbrainbase.samplabledata.noisesampler.",
+    "accelbrainbase.samplabledata.condition_sampler", "accelbrainbase.samplabledata.conditionsampler.",
+    "accelbrainbase.computableloss._mxnet.discriminator_loss", "accelbrainbase.computableloss._mxnet.generator_loss",
+    "accelbrainbase.computableloss._mxnet.discriminatorloss.",
+    "accelbrainbase.observabledata._mxnet.adversarial_model", "accelbrainbase.observabledata._mxnet.adversarialmodel.",
+    "accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.convolutionalautoencoder.contractive_cae",
+    "accelbrainbase.controllablemodel._mxnet.gan_controller", "accelbrainbase.controllablemodel._mxnet.gancontroller.",
     # attention and Transformer (#12)
     "accelbrainbase.observabledata._mxnet.attention_model",
     "accelbrainbase.observabledata._mxnet.attentionmodel.",
