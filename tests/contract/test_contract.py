@@ -73,6 +73,12 @@ IN_SCOPE_PREFIXES = (
     "accelbrainbase.controllablemodel._mxnet.transformer_controller",
     "accelbrainbase.controllablemodel._mxnet.transforming_auto_encoder_controller",
     "accelbrainbase.iteratabledata._mxnet.gauss_transformer_iterator",
+    # deep Q-learning (#10)
+    "accelbrainbase.samplabledata.policy_sampler", "accelbrainbase.samplabledata.policysampler.",
+    "accelbrainbase.observabledata._mxnet.function_approximator",
+    "accelbrainbase.observabledata._mxnet.functionapproximator.",
+    "accelbrainbase.controllablemodel._mxnet.dql_controller", "accelbrainbase.controllablemodel._mxnet.dqlcontroller.",
+    "accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.mobilenet_v2",
 )
 IN_SCOPE = sorted(key for key, entry in CONTRACT.items() if entry["module"].startswith(IN_SCOPE_PREFIXES))
 NAMESPACE = {"mx": mx, "np": np, "Conv2D": Conv2D, "None": None, "True": True, "False": False}
@@ -99,6 +105,8 @@ def test_class_imports_with_its_bases(key):
 
 
 def _same_default(expected_text, actual):
+    if expected_text.startswith("<"):
+        return True  # a placeholder ("<see below>") whose value the class entry spells out; tested by its family
     if expected_text in ("mx.gpu()", "mx.cpu()"):
         return isinstance(actual, mx.Context) and repr(actual) == repr(eval(expected_text, NAMESPACE))
     expected = eval(expected_text, NAMESPACE)

@@ -1,0 +1,63 @@
+"""Deep Q-network controller: ε-greedy choice among the candidates."""
+from __future__ import annotations
+
+import mxnet as mx
+import numpy as np
+
+from accelbrainbase.controllablemodel._mxnet.dql_controller import DQLController, _check_float
+
+
+class DQNController(DQLController):
+    """``DQLController`` with ε-greedy ``select_action`` (same constructor).
+
+    ``epsilon_greedy_rate`` is the probability of the *greedy* choice (one draw per call, for all
+    agents). While ``learn`` runs with a replay buffer it follows the exploration schedule, unless
+    it has been set explicitly, which fixes it (the 1.1.0 behaviour).
+    """
+
+    _epsilon_greedy_rate = 0.75
+
+    @property
+    def epsilon_greedy_rate(self) -> float:
+        """Probability of choosing the candidate with the highest Q (default 0.75)."""
+        scheduled = self.__dict__.get("_scheduled_greedy_rate")
+        if scheduled is not None and not self.__dict__.get("_epsilon_fixed", False):
+            return float(scheduled)
+        return _check_float(self._epsilon_greedy_rate, "epsilon_greedy_rate")
+
+    @epsilon_greedy_rate.setter
+    def epsilon_greedy_rate(self, value) -> None:
+        value = _check_float(value, "epsilon_greedy_rate")
+        if not 0.0 <= value <= 1.0:
+            raise ValueError("epsilon_greedy_rate must be in [0, 1], got %r." % value)
+        self._epsilon_greedy_rate = value
+        self.__dict__["_epsilon_fixed"] = True
+
+    def select_action_key(self, possible_action_arr, possible_predicted_q_arr):
+        """``(B,)`` int indices: greedy (argmax of Q) with probability ``epsilon_greedy_rate``,
+        otherwise uniform over the candidates."""
+        batch, possible = possible_action_arr.shape[:2]
+        if np.random.random() < self.epsilon_greedy_rate:
+            return possible_predicted_q_arr[:, :, 0].argmax(axis=1).asnumpy().astype(int)
+        return np.random.randint(low=0, high=possible, size=batch)
+
+    def select_action(self, possible_action_arr, possible_predicted_q_arr, possible_reward_value_arr,
+                      possible_next_q_arr, possible_meta_data_arr=None):
+        """``(action (B, ...), predicted_q (B, q), reward (B, 1), next_q (B, q), meta)`` of the
+        candidate ``select_action_key`` picks for each agent."""
+        key = self.select_action_key(possible_action_arr, possible_predicted_q_arr)
+        batch, possible = possible_action_arr.shape[:2]
+        flat_index = mx.nd.array(np.arange(batch) * possible + key, ctx=possible_action_arr.context)
+
+        def gather(arr):
+            flat = arr.reshape((batch * possible,) + arr.shape[2:])
+            return mx.nd.take(flat, flat_index.as_in_context(arr.context))
+
+        meta = None
+        if possible_meta_data_arr is not None:
+            if isinstance(possible_meta_data_arr, mx.nd.NDArray):
+                meta = gather(possible_meta_data_arr)
+            else:
+                meta = np.asarray(possible_meta_data_arr)[np.arange(batch), key]
+        return (gather(possible_action_arr), gather(possible_predicted_q_arr), gather(possible_reward_value_arr),
+                gather(possible_next_q_arr), meta)

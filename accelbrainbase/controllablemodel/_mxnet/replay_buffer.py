@@ -1,0 +1,71 @@
+"""Experience replay on the device: transitions are written and sampled with NDArray operations
+only, so neither storing nor sampling waits for the host."""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import mxnet as mx
+
+from accelbrainbase._mxnet.checks import check_int
+
+
+class ReplayBuffer:
+    """A ring buffer of ``(action, reward, next candidates, terminal)`` transitions.
+
+    Storage is allocated on the first :meth:`add` (its shapes come from the first batch), with
+    ``min(capacity, expected transitions)`` rows rounded down to a multiple of the batch of
+    agents, so one learn call never holds more memory than it can fill.
+
+    Args:
+        capacity: the most transitions kept (oldest are overwritten).
+        ctx: the device holding the arrays.
+    """
+
+    def __init__(self, capacity: int, ctx: mx.Context) -> None:
+        self.capacity = check_int(capacity, "replay_buffer_size", minimum=1)
+        self.ctx = ctx
+        self.arrays: Optional[Tuple[mx.nd.NDArray, ...]] = None
+        self.position = 0
+        self.size = 0
+
+    def _allocate(self, action, next_candidates, rows_hint: Optional[int]) -> None:
+        agents = action.shape[0]
+        rows = self.capacity if rows_hint is None else max(min(self.capacity, rows_hint), agents)
+        rows = max(rows - rows % agents, agents)
+        self.arrays = (
+            mx.nd.zeros((rows,) + action.shape[1:], ctx=self.ctx),
+            mx.nd.zeros((rows, 1), ctx=self.ctx),
+            mx.nd.zeros((rows,) + next_candidates.shape[1:], ctx=self.ctx),
+            mx.nd.zeros((rows, 1), ctx=self.ctx),
+        )
+        self.position = 0
+        self.size = 0
+
+    @property
+    def rows(self) -> int:
+        return 0 if self.arrays is None else self.arrays[0].shape[0]
+
+    def shapes_match(self, action, next_candidates) -> bool:
+        return (self.arrays is not None and self.arrays[0].shape[1:] == action.shape[1:]
+                and self.arrays[2].shape[1:] == next_candidates.shape[1:] and self.rows % action.shape[0] == 0)
+
+    def add(self, action, reward, next_candidates, terminal, rows_hint: Optional[int] = None) -> None:
+        """Store a batch of ``B`` transitions (``reward``, ``terminal`` shaped ``(B, 1)``)."""
+        if not self.shapes_match(action, next_candidates):
+            self._allocate(action, next_candidates, rows_hint)
+        agents = action.shape[0]
+        begin, end = self.position, self.position + agents
+        for store, value in zip(self.arrays, (action, reward, next_candidates, terminal)):
+            store[begin:end] = value
+        self.position = end % self.rows
+        self.size = min(self.size + agents, self.rows)
+
+    def sample(self, batch_size: int):
+        """``(action, reward, next candidates, terminal)`` of ``batch_size`` transitions drawn
+        uniformly with replacement (indices drawn on the device)."""
+        index = mx.nd.random.randint(0, self.size, shape=(batch_size,), ctx=self.ctx).astype("float32")
+        return tuple(mx.nd.take(store, index) for store in self.arrays)
+
+    def clear(self) -> None:
+        self.arrays = None
+        self.position = self.size = 0
