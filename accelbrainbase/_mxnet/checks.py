@@ -91,6 +91,23 @@ def check_finite_array(arr: np.ndarray, name: str) -> np.ndarray:
     return arr
 
 
+#: the largest magnitude a float32 holds; larger values become infinity on the device
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(arr: np.ndarray, name: str) -> np.ndarray:
+    """Raise ``ValueError`` naming ``name`` when a finite value is too large for float32 (the data
+    is kept as float32 on the device, where it would become infinity)."""
+    arr = np.asarray(arr)
+    if arr.dtype.kind == "f" and arr.dtype.itemsize > 4:  # integers never exceed it
+        too_large = np.isfinite(arr) & (np.abs(arr) > FLOAT32_MAX)
+        if too_large.any():
+            where = tuple(int(i[0]) for i in np.nonzero(too_large))
+            raise ValueError("%s holds %r at index %s, beyond the float32 range (|x| <= %.4g) the data is "
+                             "kept in; rescale it." % (name, arr[where].item(), where, FLOAT32_MAX))
+    return arr
+
+
 def check_rank(shape: Sequence[int], rank: Union[int, Iterable[int]], name: str, layout: str = "") -> None:
     """Raise ``ValueError`` unless an array of ``shape`` has one of the allowed ranks."""
     ranks = (rank,) if isinstance(rank, int) else tuple(rank)

@@ -41,7 +41,8 @@ class CutoutNoise(NoiseableData):
     def __init__(self, height: int = 10, width: int = 10, seed: Optional[int] = None) -> None:
         self.height = height
         self.width = width
-        self._rng = np.random if seed is None else np.random.RandomState(seed)
+        self._rng = np.random if seed is None else np.random.RandomState(
+            check_int(seed, "seed", minimum=0, maximum=2 ** 32 - 1))
 
     @property
     def height(self) -> int:

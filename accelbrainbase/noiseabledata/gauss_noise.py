@@ -9,7 +9,7 @@ from typing import Optional
 
 import numpy as np
 
-from accelbrainbase._mxnet.checks import check_number
+from accelbrainbase._mxnet.checks import check_int, check_number
 from accelbrainbase.noiseable_data import NoiseableData
 
 
@@ -26,7 +26,8 @@ class GaussNoise(NoiseableData):
     def __init__(self, mu: float = 0.0, sigma: float = 1.0, seed: Optional[int] = None) -> None:
         self.mu = mu
         self.sigma = sigma
-        self._rng = np.random if seed is None else np.random.RandomState(seed)
+        self._rng = np.random if seed is None else np.random.RandomState(
+            check_int(seed, "seed", minimum=0, maximum=2 ** 32 - 1))
 
     @property
     def mu(self) -> float:

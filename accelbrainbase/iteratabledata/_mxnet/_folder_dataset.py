@@ -33,7 +33,9 @@ def check_image_extractor(value, name: str = "image_extractor") -> ImageExtracto
 
 
 def check_dir_list(dir_list, name: str = "dir_list", allow_none: bool = False) -> Optional[List[str]]:
-    """Raise ``TypeError`` unless ``dir_list`` is a list of path strings; return a sorted copy."""
+    """Raise ``TypeError`` unless ``dir_list`` is a list of path strings, ``ValueError`` when it is
+    empty or names one directory twice (also as ``a`` and ``a/`` or through a link); return a
+    sorted copy."""
     if dir_list is None and allow_none:
         return None
     if not isinstance(dir_list, list):
@@ -45,6 +47,14 @@ def check_dir_list(dir_list, name: str = "dir_list", allow_none: bool = False) -
                             % (name, i, type(path).__name__))
     if not dir_list:
         raise ValueError("%s is empty; give at least one directory." % name)
+    seen = {}
+    for i, path in enumerate(dir_list):
+        key = os.path.normcase(os.path.realpath(os.fspath(path)))
+        if key in seen:
+            raise ValueError(
+                "%s lists the directory %r twice (%s[%d] and %s[%d]); each directory is one class, so the "
+                "same files would get two contradictory labels." % (name, os.fspath(path), name, seen[key], name, i))
+        seen[key] = i
     return sorted(os.fspath(p) for p in dir_list)
 
 
@@ -86,7 +96,8 @@ def _decoder(image_extractor: ImageExtractor) -> Tuple[Callable[[str], np.ndarra
 
 
 def decode_image_files(image_extractor: ImageExtractor, paths: Sequence[str]) -> np.ndarray:
-    """Decode ``paths`` into one array ``(N, C, H, W)`` (uint8 for our extractors).
+    """Decode ``paths`` into one array ``(N, C, H, W)`` (uint8 for our extractors; float32 once a
+    16-bit file, decoded at full precision on the 0..255 scale, is among them).
 
     Every image must have the shape ``(channel, height, width)`` of ``image_extractor``
     (for a subclass that overrides ``extract``: the shape of the first image); otherwise a
@@ -110,6 +121,8 @@ def decode_image_files(image_extractor: ImageExtractor, paths: Sequence[str]) ->
                 % (path, tuple(arr.shape), tuple(out.shape[1:]), image_extractor.channel,
                    image_extractor.height, image_extractor.width)
             )
+        if arr.dtype.kind == "f" and out.dtype.kind != "f":
+            out = out.astype(np.float32)  # keep a 16-bit file's precision
         out[i] = arr
     return out
 

@@ -15,7 +15,7 @@ from typing import Callable, Iterator, Optional, Tuple
 import mxnet as mx
 import numpy as np
 
-from accelbrainbase._mxnet.checks import check_finite_array, check_type
+from accelbrainbase._mxnet.checks import check_finite_array, check_float32_range, check_type
 from accelbrainbase.iteratabledata._mxnet._batches import (
     apply_noise, check_batch_size_fits, index_batches, make_rng, one_hot_on, test_blocks,
 )
@@ -31,6 +31,7 @@ def check_csv_path(path, name: str, allow_none: bool = False) -> None:
 
 def as_feature_matrix(values, path: str) -> np.ndarray:
     """``values`` as a finite float32 ``(rows, columns)`` array; ``ValueError`` naming ``path``."""
+    check_float32_range(np.asarray(values), "the data of %r" % path)
     try:
         arr = np.asarray(values, dtype=np.float32)
     except (TypeError, ValueError) as exc:
@@ -56,6 +57,31 @@ def as_class_indices(labels, path: str, column: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
+def count_classes(train_labels: np.ndarray, test_labels: np.ndarray, train_name: str, test_name: str) -> int:
+    """The number of classes ``K`` = largest label + 1, bounded by the labels that occur.
+
+    Labels are one-hot encoded over ``K`` columns, so a single typo (5,000,000 in a 20-row file)
+    would create millions of columns. ``K`` may exceed the number of distinct labels (over both
+    splits) by at most one, which lets 1-based labels ``1..K`` through (column 0 stays empty);
+    anything larger is a ``ValueError`` naming the file, the row and the value.
+    """
+    distinct = np.union1d(train_labels, test_labels)
+    n_classes = int(distinct[-1]) + 1
+    if n_classes > len(distinct) + 1:
+        value = distinct[-1]
+        for name, labels in ((train_name, train_labels), (test_name, test_labels)):
+            rows = np.flatnonzero(labels == value)
+            if len(rows):
+                break
+        raise ValueError(
+            "%s: label %d at data row %d would make %d one-hot columns, but only %d distinct labels occur "
+            "(%s); labels must be class indices 0..K-1 with K the number of classes (one unused index is "
+            "allowed, e.g. labels 1..K). Is it a typo?"
+            % (name, value, int(rows[0]), n_classes, len(distinct),
+               ", ".join(str(v) for v in distinct[:8]) + (", ..." if len(distinct) > 8 else "")))
+    return n_classes
+
+
 class TableTrainTest:
     """Training and test rows (and optional labels) on a context, with the batch loops.
 
@@ -69,12 +95,13 @@ class TableTrainTest:
         ctx: resolved context.
         seed: seed of the iterator's ``RandomState`` (``None``: random).
         train_name: how to name the training data in messages (e.g. its path).
+        test_name: how to name the test data in messages.
     """
 
     def __init__(self, train_x: np.ndarray, test_x: np.ndarray, train_labels: Optional[np.ndarray],
                  test_labels: Optional[np.ndarray], batch_size: int,
                  noiseable_data: Optional[NoiseableData], ctx: mx.Context, seed: Optional[int],
-                 train_name: str) -> None:
+                 train_name: str, test_name: str = "the test rows") -> None:
         if test_x.shape[1:] != train_x.shape[1:]:
             raise ValueError("The test rows have %d columns but the training rows (%s) have %d."
                              % (test_x.shape[1], train_name, train_x.shape[1]))
@@ -86,8 +113,7 @@ class TableTrainTest:
         self.test_x = mx.nd.array(test_x, ctx=ctx, dtype="float32")
         self.labeled = train_labels is not None
         if self.labeled:
-            n_distinct = len(np.unique(train_labels))
-            self.n_classes = int(max(n_distinct, train_labels.max() + 1, test_labels.max() + 1))
+            self.n_classes = count_classes(train_labels, test_labels, train_name, test_name)
             self.train_y = one_hot_on(train_labels, self.n_classes, ctx)
             self.test_y = one_hot_on(test_labels, self.n_classes, ctx)
 

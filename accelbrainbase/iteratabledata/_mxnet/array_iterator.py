@@ -22,7 +22,7 @@ from typing import Iterator, Optional, Tuple, Union
 import mxnet as mx
 import numpy as np
 
-from accelbrainbase._mxnet.checks import check_finite_array, check_int, check_type
+from accelbrainbase._mxnet.checks import check_finite_array, check_float32_range, check_int, check_type
 from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx, resolve_ctx
 from accelbrainbase.iteratable_data import IteratableData
 from accelbrainbase.iteratabledata._base import IteratorSettingsMixin
@@ -55,6 +55,7 @@ def _as_array(arr, name: str, min_rank: int) -> np.ndarray:
     if arr.shape[0] == 0:
         raise ValueError("%s must hold at least one sample, got shape %s." % (name, arr.shape))
     check_finite_array(arr, name)
+    check_float32_range(arr, name)  # the data is kept as float32 on the device
     return arr
 
 
@@ -90,7 +91,8 @@ class ArrayIterator(IteratorSettingsMixin, IteratableData):
         steps_per_epoch: batches that make one epoch; default ``max(N / batch_size, 1)`` (one
             pass). Larger values suit tiny data sets.
         norm_mode: ``"z_score"`` or ``"min_max"`` applied to each whole input batch (never to
-            targets); ``None`` (default) or any other value leaves the inputs unchanged.
+            targets); ``None`` (default) or ``"none"`` leaves the inputs unchanged; anything
+            else is a ``ValueError``.
         scale: factor applied to the inputs after normalisation.
         noiseable_data: a ``NoiseableData`` applied to the training inputs only, or ``None``.
         ctx: context holding the data (default: GPU if present, else CPU; for a list of

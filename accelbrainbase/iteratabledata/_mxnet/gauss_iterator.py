@@ -26,8 +26,8 @@ class GaussIterator(_Base):
         dim: number of columns ``dim`` of each sample (int >= 1).
         epochs: number of virtual epochs (int >= 1).
         batch_size: rows per batch (int >= 1).
-        norm_mode: ``"z_score"`` or ``"min_max"`` over each whole batch; any other str or
-            ``None`` leaves the samples unchanged.
+        norm_mode: ``"z_score"`` or ``"min_max"`` over each whole batch; ``"none"`` or ``None``
+            leaves the samples unchanged; anything else is a ``ValueError``.
         noiseable_data: a ``NoiseableData`` applied to the training batch, or ``None``.
         scale: factor applied after normalisation.
         ctx: context the samples are drawn on (default: GPU if present, else CPU; for a list

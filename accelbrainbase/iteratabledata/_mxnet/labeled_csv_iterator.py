@@ -6,8 +6,10 @@ Repairs and differences from the reference (contract §3b.4):
   cells, labels that are not class indices, different column counts) and kept on ``ctx``;
 * batches come from per-epoch shuffled permutations drawn by the iterator's own
   ``numpy.random.RandomState(seed)``; every batch has ``batch_size`` rows;
-* the number of classes is the number of distinct training labels, or ``max label + 1`` if
-  that is larger (so labels like ``{1, 2}`` still get their own column);
+* the number of classes is ``max label + 1``, which may exceed the number of distinct labels
+  (train and test) by at most one (so 1-based labels ``{1, 2}`` still work, but a typo such as
+  5,000,000 in a 20-row file is a ``ValueError`` naming the row instead of millions of one-hot
+  columns);
 * ``generate_inferenced_samples`` yields every consecutive block of test rows, the last partial
   block included, as NDArrays on ``ctx`` normalised like the training batches (the reference
   returned raw numpy and skipped the first and last blocks);
@@ -50,8 +52,8 @@ class LabeledCSVIterator(_Base):
         test_csv_path: test CSV file with the same columns, or ``None`` to reuse the training file.
         epochs: number of passes over the training rows (int >= 1).
         batch_size: rows per batch (1 ..number of training rows).
-        norm_mode: ``"z_score"`` or ``"min_max"`` over each whole batch; any other str or
-            ``None`` leaves values unchanged.
+        norm_mode: ``"z_score"`` or ``"min_max"`` over each whole batch; ``"none"`` or ``None``
+            leaves values unchanged; anything else is a ``ValueError``.
         scale: factor applied after normalisation.
         noiseable_data: a ``NoiseableData`` applied to the training inputs only, or ``None``.
         ctx: context holding the data (default: GPU if present, else CPU; for a list of
@@ -82,7 +84,9 @@ class LabeledCSVIterator(_Base):
         else:
             test_x, test_labels = _read(labeled_csv_extractor, test_csv_path)
         self.__data = TableTrainTest(train_x, test_x, train_labels, test_labels, batch_size,
-                                     noiseable_data, ctx, seed, "train_csv_path=%r" % (train_csv_path,))
+                                     noiseable_data, ctx, seed, "train_csv_path=%r" % (train_csv_path,),
+                                     "test_csv_path=%r" % (test_csv_path if test_csv_path is not None
+                                                           else train_csv_path,))
         self.iter_n = count_iterations(epochs, train_x.shape[0], batch_size)
 
     def generate_learned_samples(self) -> Iterator[tuple]:

@@ -39,8 +39,9 @@ class LabeledImageIterator(_Base):
             training files.
         epochs: number of passes over the training files (int >= 1).
         batch_size: rows per batch (1 ..number of training files).
-        norm_mode: ``"z_score"`` or ``"min_max"`` applied to each image separately; any
-            other str or ``None`` leaves pixel values (0..255) unchanged.
+        norm_mode: ``"z_score"`` or ``"min_max"`` applied to each image separately;
+            ``"none"`` or ``None`` leaves pixel values (0..255) unchanged; anything else is a
+            ``ValueError``.
         scale: factor applied after normalisation.
         noiseable_data: a ``NoiseableData`` applied to the training inputs only, or ``None``.
         ctx: context holding the data and the batches (default: GPU if present, else CPU;

@@ -31,8 +31,8 @@ class UnlabeledCSVIterator(_Base):
         test_csv_path: test CSV file with ``D`` columns, or ``None`` to reuse the training file.
         epochs: number of passes over the training rows (int >= 1).
         batch_size: rows per batch (1 ..number of training rows).
-        norm_mode: ``"z_score"`` or ``"min_max"`` over each whole batch; any other str or
-            ``None`` leaves values unchanged.
+        norm_mode: ``"z_score"`` or ``"min_max"`` over each whole batch; ``"none"`` or ``None``
+            leaves values unchanged; anything else is a ``ValueError``.
         scale: factor applied after normalisation.
         noiseable_data: a ``NoiseableData`` applied to the training input, or ``None``; the
             same noised array is yielded as input and target.

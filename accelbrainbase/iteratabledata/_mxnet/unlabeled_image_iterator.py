@@ -29,8 +29,8 @@ class UnlabeledImageIterator(_Base):
         test_dir_list: test directories, or ``None`` to reuse the training files.
         epochs: number of passes over the training files (int >= 1).
         batch_size: rows per batch (1 ..number of training files).
-        norm_mode: ``"z_score"`` or ``"min_max"`` applied to each image separately; any
-            other str or ``None`` leaves pixel values unchanged.
+        norm_mode: ``"z_score"`` or ``"min_max"`` applied to each image separately;
+            ``"none"`` or ``None`` leaves pixel values unchanged; anything else is a ``ValueError``.
         scale: factor applied after normalisation.
         noiseable_data: a ``NoiseableData`` applied to the training input, or ``None``; the
             same noised array is yielded as input and target.

@@ -61,7 +61,8 @@ class UnlabeledSequentialCSVIterator(_Base):
         batch_size: windows per batch (1 .. number of training windows).
         seq_len: rows per window (>= 1).
         norm_mode: ``"z_score"`` or ``"min_max"`` per column with the training file's
-            statistics; any other value leaves the values unchanged.
+            statistics; ``"none"`` or ``None`` leaves the values unchanged; anything else is a
+            ``ValueError``.
         scale: factor applied after normalising.
         noiseable_data: a ``NoiseableData`` applied to training windows only, or ``None``.
         ctx: context holding the data and the batches (default: GPU if present, else CPU).

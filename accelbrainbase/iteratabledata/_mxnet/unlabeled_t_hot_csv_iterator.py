@@ -12,7 +12,8 @@ Repairs and differences from the reference (contract §3b.4):
 * inference yields every window of every test file (the reference overwrote its source array
   and only its first window was meaningful), batches never mixing two files;
 * files with fewer than ``seq_len`` rows, non-integer / NaN / non-numeric cells, files with
-  different column counts raise ``ValueError`` naming the file.
+  different column counts raise ``ValueError`` naming the file; so does a training code range
+  more than ``max(4 x distinct codes, 1024)`` wide (a typo would make every one-hot that wide).
 
 ``norm_mode`` is applied to each batch as a whole, as in the reference; every (time, column)
 cell of a one-hot batch holds exactly one 1, so these statistics are the same for every batch
@@ -51,6 +52,25 @@ def _read_codes(extractor, paths: List[str], name: str, seq_len: int) -> List[np
     return tables
 
 
+def _check_code_range(tables: List[np.ndarray], paths: List[str], name: str) -> None:
+    """Refuse a code range far wider than the codes that occur (a typo such as 5,000,000 among codes
+    0..9 would make every cell a 5,000,001-wide one-hot); names the file, row and value."""
+    codes = np.unique(np.concatenate([table.ravel() for table in tables]))
+    width = int(codes[-1] - codes[0]) + 1
+    if width <= max(4 * len(codes), 1024):
+        return
+    median = np.median(codes)
+    value = codes[-1] if codes[-1] - median >= median - codes[0] else codes[0]
+    for i, table in enumerate(tables):
+        rows = np.flatnonzero((table == value).any(axis=1))
+        if len(rows):
+            raise ValueError(
+                "%s[%d]=%r: code %d at data row %d stretches the one-hot vocabulary to %d columns (codes "
+                "%d..%d) although only %d distinct codes occur; t-hot codes must be a compact range of "
+                "integers. Is it a typo?" % (name, i, paths[i], value, int(rows[0]), width, codes[0], codes[-1],
+                                              len(codes)))
+
+
 class UnlabeledTHotCSVIterator(_Base):
     """Yield ``(x, x, test_x, test_x)`` one-hot windows ``(B, seq_len, n_columns, vocab_size)``.
 
@@ -62,7 +82,8 @@ class UnlabeledTHotCSVIterator(_Base):
         epochs: passes over the training windows (int >= 1).
         batch_size: windows per batch (1 .. number of training windows).
         seq_len: rows per window (>= 1).
-        norm_mode: ``"z_score"`` / ``"min_max"`` over each batch, or anything else for raw one-hots.
+        norm_mode: ``"z_score"`` / ``"min_max"`` over each batch, or ``"none"``/``None`` for raw
+            one-hots (anything else is a ``ValueError``).
         scale: factor applied after normalising.
         noiseable_data: a ``NoiseableData`` applied to training windows only, or ``None``.
         ctx: context holding the data and the batches (default: GPU if present, else CPU).
@@ -93,6 +114,7 @@ class UnlabeledTHotCSVIterator(_Base):
             test_paths, test = train_paths, train
         else:
             test = _read_codes(unlabeled_csv_extractor, test_paths, "test_csv_path_list", self.seq_len)
+        _check_code_range(train, train_paths, "train_csv_path_list")
         low = min(int(t.min()) for t in train)
         high = max(int(t.max()) for t in train)
         for i, (path, table) in enumerate(zip(test_paths, test)):

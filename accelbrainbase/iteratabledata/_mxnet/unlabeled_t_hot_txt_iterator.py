@@ -56,7 +56,8 @@ class UnlabeledTHotTXTIterator(_Base):
         epochs: number of epochs (int >= 1).
         batch_size: windows per batch (1 .. number of training windows).
         seq_len: characters per window (>= 1).
-        norm_mode: ``"z_score"`` / ``"min_max"`` over each batch, or anything else for raw one-hots.
+        norm_mode: ``"z_score"`` / ``"min_max"`` over each batch, or ``"none"``/``None`` for raw
+            one-hots (anything else is a ``ValueError``).
         scale: factor applied after normalising.
         noiseable_data: a ``NoiseableData`` applied to training windows only, or ``None``.
         dataset_size: samples per epoch for ``iter_n``; ``None``: number of training characters.
