@@ -79,6 +79,13 @@ IN_SCOPE_PREFIXES = (
     "accelbrainbase.observabledata._mxnet.functionapproximator.",
     "accelbrainbase.controllablemodel._mxnet.dql_controller", "accelbrainbase.controllablemodel._mxnet.dqlcontroller.",
     "accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.mobilenet_v2",
+    # representation learning II (#11)
+    "accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.convolutionalautoencoder.repelling_cae",
+    "accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.convolutionalautoencoder."
+    "convolutional_ladder_networks",
+    "accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.drc_networks",
+    "accelbrainbase.iteratabledata._mxnet.drcn_iterator",
+    "accelbrainbase.computableloss._mxnet.drcn_loss",
 )
 IN_SCOPE = sorted(key for key, entry in CONTRACT.items() if entry["module"].startswith(IN_SCOPE_PREFIXES))
 NAMESPACE = {"mx": mx, "np": np, "Conv2D": Conv2D, "None": None, "True": True, "False": False}
