@@ -99,8 +99,8 @@ class TransformerControllerBase(Learner, HybridBlock, ControllableModel):
 
     def make_hidden_fcs(self, width):
         if width != self.depth_dim:
-            self.encoder_hidden_fc = gluon.nn.Dense(width, use_bias=True, flatten=False)
-            self.decoder_hidden_fc = gluon.nn.Dense(width, use_bias=True, flatten=False)
+            self.encoder_hidden_fc = gluon.nn.Dense(width, use_bias=True, flatten=False, in_units=self.depth_dim)
+            self.decoder_hidden_fc = gluon.nn.Dense(width, use_bias=True, flatten=False, in_units=self.depth_dim)
         else:
             self.encoder_hidden_fc = None
             self.decoder_hidden_fc = None

@@ -127,7 +127,8 @@ class AttentionModel(Learner, HybridBlock, ObservableData):
         hybridize_flag: hybridize after construction.
         regularizatable_data_list: ``RegularizatableData`` applied after every step.
         not_init_flag: skip initialization, trainer and hybridization (a part of a composite).
-        **kwargs: ``kvstore`` and ``optimizer_params`` reach the ``gluon.Trainer``.
+        **kwargs: ``input_dim`` (width of the inputs; default: inferred from the first batch),
+            ``kvstore`` and ``optimizer_params`` (reach the ``gluon.Trainer``).
     """
 
     #: heads of the attention (1 here; ``MultiHeadAttentionModel`` makes it a property)
@@ -160,11 +161,13 @@ class AttentionModel(Learner, HybridBlock, ObservableData):
         self.initializer = initializer or default_attention_initializer()
         self._depth_dim = depth_dim
         self.hybridize_flag = hybridize_flag
+        # ``input_dim`` (keyword): the input width when known, so parameters need no first batch
+        in_units = check_int(kwargs["input_dim"], "input_dim", minimum=1) if kwargs.get("input_dim") else 0
         with self.name_scope():
-            self.query_dense_layer = gluon.nn.Dense(depth_dim, use_bias=False, flatten=False)
-            self.key_dense_layer = gluon.nn.Dense(depth_dim, use_bias=False, flatten=False)
-            self.value_dense_layer = gluon.nn.Dense(depth_dim, use_bias=False, flatten=False)
-            self.output_dense_layer = gluon.nn.Dense(depth_dim, use_bias=False, flatten=False)
+            self.query_dense_layer = gluon.nn.Dense(depth_dim, use_bias=False, flatten=False, in_units=in_units)
+            self.key_dense_layer = gluon.nn.Dense(depth_dim, use_bias=False, flatten=False, in_units=in_units)
+            self.value_dense_layer = gluon.nn.Dense(depth_dim, use_bias=False, flatten=False, in_units=in_units)
+            self.output_dense_layer = gluon.nn.Dense(depth_dim, use_bias=False, flatten=False, in_units=depth_dim)
             self.dropout = gluon.nn.Dropout(dropout_rate)
         if not self.init_deferred_flag and not not_init_flag:
             self.trainer = self.build_trainer(self.collect_params(), self.initializer)

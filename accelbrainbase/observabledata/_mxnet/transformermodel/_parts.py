@@ -56,7 +56,7 @@ class PartMixin:
 
     def attention(self, cls, dropout_rate):
         layer = cls(self._depth_dim, self.computable_loss, dropout_rate=dropout_rate, ctx=self._ctx,
-                    not_init_flag=True, hybridize_flag=False)
+                    not_init_flag=True, hybridize_flag=False, input_dim=self._depth_dim)
         layer.head_n = self._head_n
         return layer
 
@@ -145,15 +145,17 @@ class PartMixin:
         and dropout; [cross-attention norm, attention and dropout]; fc norm, filter fc, fc and
         dropout; then the output norm."""
         d = self._depth_dim
-        sa_norms = layer_list(self_attention_layer_norm_list, layer_n, "self_attention_layer_norm_list",
-                              gluon.nn.LayerNorm)
-        fc_norms = layer_list(fc_layer_norm_list, layer_n, "fc_layer_norm_list", gluon.nn.LayerNorm)
+        def norm():
+            return gluon.nn.LayerNorm(in_channels=d)
+
+        sa_norms = layer_list(self_attention_layer_norm_list, layer_n, "self_attention_layer_norm_list", norm)
+        fc_norms = layer_list(fc_layer_norm_list, layer_n, "fc_layer_norm_list", norm)
         filters = layer_list(filter_fc_list, layer_n, "filter_fc_list",
-                             lambda: gluon.nn.Dense(d, use_bias=True, flatten=False))
-        fcs = layer_list(fc_list, layer_n, "fc_list", lambda: gluon.nn.Dense(d, use_bias=True, flatten=False))
+                             lambda: gluon.nn.Dense(d, use_bias=True, flatten=False, in_units=d))
+        fcs = layer_list(fc_list, layer_n, "fc_list",
+                         lambda: gluon.nn.Dense(d, use_bias=True, flatten=False, in_units=d if not filter_fc_list else 0))
         if cross_attention is not None:
-            mha_norms = layer_list(cross_attention, layer_n, "multi_head_attention_layer_norm_list",
-                                   gluon.nn.LayerNorm)
+            mha_norms = layer_list(cross_attention, layer_n, "multi_head_attention_layer_norm_list", norm)
         self.embedding_dropout = gluon.nn.Dropout(dropout_rate)
         self.self_attention_layer_norm_list, self.self_attention_list, self.self_attention_dropout_list = [], [], []
         self.fc_layer_norm_list, self.filter_fc_list, self.fc_list, self.fc_dropout_list = [], [], [], []
@@ -181,7 +183,7 @@ class PartMixin:
             self.register_all(blocks + ff)
         self.gelu_list = None
         if output_layer_norm is None:
-            output_layer_norm = gluon.nn.LayerNorm()
+            output_layer_norm = norm()
         self.output_layer_norm = output_layer_norm
 
     def check_input(self, arr, name):

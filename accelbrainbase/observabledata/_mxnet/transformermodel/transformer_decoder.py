@@ -81,7 +81,7 @@ class TransformerDecoder(PartMixin, TransformerModel, HybridBlock):
                              filter_fc_list, fc_list, output_layer_norm,
                              cross_attention=multi_head_attention_layer_norm_list)
             if output_fc is None:
-                output_fc = gluon.nn.Dense(self.output_dim, use_bias=False, flatten=False)
+                output_fc = gluon.nn.Dense(self.output_dim, use_bias=False, flatten=False, in_units=depth_dim)
             self.output_fc = output_fc
         self.finish(hybridize_flag, not_init_flag)
 

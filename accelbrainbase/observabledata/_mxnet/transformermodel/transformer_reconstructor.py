@@ -59,7 +59,7 @@ class TransformerReconstructor(PartMixin, TransformerModel, HybridBlock):
             self.build_stack(layer_n, dropout_rate, self_attention_layer_norm_list, fc_layer_norm_list,
                              filter_fc_list, fc_list, output_layer_norm)
             if output_fc is None:
-                output_fc = gluon.nn.Dense(self.output_dim, use_bias=False, flatten=False)
+                output_fc = gluon.nn.Dense(self.output_dim, use_bias=False, flatten=False, in_units=depth_dim)
             self.output_fc = output_fc
         self.finish(hybridize_flag, not_init_flag)
 
