@@ -37,7 +37,7 @@ setup(
         "setuptools; python_version >= '3.12'",
     ],
     extras_require={
-        "test": ["pytest>=7", "scikit-learn", "mlxtend"],
+        "test": ["pytest>=7", "scikit-learn", "mlxtend", "pysummarization==1.1.9"],
         "demo": ["scikit-learn", "mlxtend"],
         "gluoncv": ["gluoncv"],
     },
