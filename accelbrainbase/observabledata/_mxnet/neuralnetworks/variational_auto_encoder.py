@@ -112,6 +112,14 @@ class VariationalAutoEncoder(GraphLossMixin, Learner, HybridBlock, ObservableDat
     def hybrid_forward(self, F, x, **params):
         return self.forward_propagation(F, x)
 
+    def inference(self, observed_arr):
+        """The reconstruction mean of ``observed_arr`` (B, D) from ``z = μ(x)``."""
+        import warnings
+
+        with warnings.catch_warnings():  # a Gaussian decoder's scale is used by the loss only
+            warnings.filterwarnings("ignore", message=".*is not used by any computation.*")
+            return super().inference(observed_arr)
+
     def compute_feature_points(self, observed_arr):
         return self._encode(mx.nd, observed_arr)[0]
 
