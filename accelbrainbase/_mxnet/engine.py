@@ -42,13 +42,14 @@ import logging
 import math
 import numbers
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 import mxnet as mx
 from mxnet import gluon
 
-from accelbrainbase._mxnet.checkpoint import load_checkpoint, save_checkpoint
+from accelbrainbase._mxnet.checkpoint import check_checkpoint_path, load_checkpoint, save_checkpoint
 from accelbrainbase._mxnet.checks import check_int, check_number
 from accelbrainbase._mxnet.context import ctx_list
 from accelbrainbase._mxnet.history import LossHistory
@@ -267,7 +268,9 @@ def fit(
         checkpoint_every: epochs between checkpoints (>= 1).
         resume: continue from ``checkpoint_path`` when it exists (parameters, optimiser states,
             learning rate, history, epoch and the learner's checkpoint arrays are restored;
-            the remaining epochs are trained).
+            the remaining epochs are trained, and an iterator built with the same seed yields
+            the batches the uninterrupted run would have seen). Without a checkpoint file a
+            warning is logged and training starts from scratch.
         description: the progress bar's label (default: the learner's class name).
     Returns:
         the run's :class:`LossHistory` (also ``learner.loss_history``).
@@ -277,6 +280,8 @@ def fit(
     checkpoint_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
     if resume and checkpoint_path is None:
         raise ValueError("resume=True needs checkpoint_path.")
+    if checkpoint_path is not None:
+        checkpoint_path = check_checkpoint_path(checkpoint_path)
     owner = type(learner).__name__
     schedule = learner.learning_schedule
     history = LossHistory()
@@ -290,11 +295,15 @@ def fit(
         meta = load_checkpoint(checkpoint_path, learner, learner.trainers(), ctx_list(learner.ctx))
         history.load_state(meta["history"])
         learner.restore_checkpoint_arrays(meta["extra_arrays"])
+        _warn_about_differences(owner, checkpoint_path, meta, schedule)
         state.learning_rate = float(meta["learning_rate"])
         state.epoch = int(meta["epoch"]) + 1
         state.step = state.epoch * source.steps_per_epoch
         state.resumed = True
         logger.debug("Resumed from %s after epoch %d.", checkpoint_path, state.epoch)
+    elif resume:
+        logger.warning("%s: resume=True but checkpoint_path %r does not exist yet; training from scratch.",
+                       owner, checkpoint_path)
     learner.set_learning_rate(state.learning_rate)
 
     log_steps = bool(getattr(learner, "log_steps", False))
@@ -343,6 +352,19 @@ def fit(
     return history
 
 
+def _warn_about_differences(owner: str, path: str, meta: dict, schedule: LearningSchedule) -> None:
+    """Say which setting wins when the learner was built differently from the checkpoint's run."""
+    for name, stored, current in meta.get("skipped_trainers", []):
+        warnings.warn("%s: checkpoint %r holds %s optimiser state for %r but this model uses %s; the model's "
+                      "fresh %s state wins (the parameters are restored)." % (owner, path, stored, name, current,
+                                                                               current), stacklevel=3)
+    stored_rate = meta.get("initial_learning_rate")
+    if stored_rate is not None and not math.isclose(stored_rate, schedule.learning_rate, rel_tol=1e-9):
+        warnings.warn("%s: checkpoint %r was trained from learning_rate=%g but this model has %g; the "
+                      "checkpoint's current rate %g wins." % (owner, path, stored_rate, schedule.learning_rate,
+                                                              meta["learning_rate"]), stacklevel=3)
+
+
 def _close_epoch(learner, state: FitState, sums: _Sums, step_records, last_batch, bar, checkpoint_every: int,
                  final: bool) -> None:
     """Record the epoch's row (one host synchronisation), evaluate, check, checkpoint."""
@@ -370,5 +392,5 @@ def _close_epoch(learner, state: FitState, sums: _Sums, step_records, last_batch
     if state.checkpoint_path is not None and ((state.epoch + 1) % checkpoint_every == 0 or final):
         save_checkpoint(state.checkpoint_path, learner, learner.trainers(), {
             "epoch": state.epoch, "learning_rate": state.learning_rate, "history": state.history.state(),
-            "model": owner,
+            "model": owner, "initial_learning_rate": learner.learning_schedule.learning_rate,
         }, extra_arrays=learner.checkpoint_arrays())

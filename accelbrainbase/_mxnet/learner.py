@@ -215,6 +215,11 @@ class Learner:
         """Training steps taken in the current (or last) run (read-only)."""
         return self.fit_state.step if self.fit_state is not None else 0
 
+    @property
+    def interrupted(self) -> bool:
+        """True when the last run was stopped by ``KeyboardInterrupt`` (``learn`` still returns)."""
+        return self.fit_state is not None and self.fit_state.interrupted
+
     # ------------------------------------------------------------------ engine hooks
     def on_fit_start(self, state: FitState) -> None:
         """Called by the engine before the first step; keeps ``state`` (history, epoch, ...)."""

@@ -19,6 +19,7 @@ A source is any object with ``epochs``, ``steps_per_epoch``, ``batches(start_epo
 """
 from __future__ import annotations
 
+import itertools
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from accelbrainbase._mxnet.checks import check_int, check_type
@@ -76,8 +77,12 @@ class IteratorSource(Source):
         self.epochs = int(iteratable_data.epochs)
 
     def batches(self, start_epoch: int = 0) -> Iterator[Any]:
-        # a resumed run trains only the epochs that are left; the engine stops there
-        return iter(self.iteratable_data.generate_learned_samples())
+        batches = iter(self.iteratable_data.generate_learned_samples())
+        if start_epoch:
+            # resuming: skip the batches the interrupted run consumed, so a freshly built iterator
+            # with the same seed continues exactly where that run stopped (gathers only, no training)
+            batches = itertools.islice(batches, start_epoch * self.steps_per_epoch, None)
+        return batches
 
     def test_batches(self) -> Optional[Iterable[Any]]:
         generate = getattr(self.iteratable_data, "generate_test_samples", None)
