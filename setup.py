@@ -37,9 +37,10 @@ setup(
         "setuptools; python_version >= '3.12'",
     ],
     extras_require={
-        "test": ["pytest>=7", "scikit-learn", "mlxtend", "pysummarization==1.1.9"],
+        "test": ["pytest>=7", "scikit-learn", "mlxtend", "pysummarization==1.1.9", "gymnasium", "pyqlearning==1.2.7"],
         "demo": ["scikit-learn", "mlxtend"],
         "gluoncv": ["gluoncv"],
+        "rl": ["gymnasium"],
     },
     classifiers=[
         "License :: OSI Approved :: MIT License",

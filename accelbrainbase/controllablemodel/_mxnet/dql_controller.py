@@ -82,6 +82,8 @@ class DQLController(Learner, HybridBlock, ControllableModel):
         exploration_fraction, exploration_initial_eps, exploration_final_eps: ε (probability of
             a random action) falls linearly from initial to final over this fraction of each
             ``learn`` call (defaults 0.1, 1.0, 0.05); setting ``epsilon_greedy_rate`` fixes it.
+        exploration_steps: when given, ε falls over the controller's first ``exploration_steps``
+            steps in all (``t``), so several ``learn`` calls continue one schedule.
         steps_per_epoch: engine steps per history row / decay epoch (default 1 for the online
             update, as 1.1.0 decayed per iteration; 1000 with replay).
         gamma_value, alpha_value: initial discount and scaling (defaults 0.5 and 1.0, as 1.1.0).
@@ -97,7 +99,7 @@ class DQLController(Learner, HybridBlock, ControllableModel):
                  replay_buffer_size=50000, replay_batch_size=64, learning_starts=0, train_freq=1,
                  gradient_steps=1, target_update_interval=1000, double_dqn=True, huber_delta=1.0,
                  exploration_fraction=0.1, exploration_initial_eps=1.0, exploration_final_eps=0.05,
-                 steps_per_epoch=None, gamma_value=0.5, alpha_value=1.0, **kwargs):
+                 exploration_steps=None, steps_per_epoch=None, gamma_value=0.5, alpha_value=1.0, **kwargs):
         check_type(function_approximator, FunctionApproximator, "function_approximator")
         check_type(policy_sampler, PolicySampler, "policy_sampler")
         check_loss(computable_loss)
@@ -117,6 +119,8 @@ class DQLController(Learner, HybridBlock, ControllableModel):
         self.exploration_fraction = check_number(exploration_fraction, "exploration_fraction", 0.0, 1.0)
         self.exploration_initial_eps = check_number(exploration_initial_eps, "exploration_initial_eps", 0.0, 1.0)
         self.exploration_final_eps = check_number(exploration_final_eps, "exploration_final_eps", 0.0, 1.0)
+        self.exploration_steps = None if exploration_steps is None else check_int(
+            exploration_steps, "exploration_steps", minimum=1)
         self.steps_per_epoch = None if steps_per_epoch is None else check_int(steps_per_epoch, "steps_per_epoch", 1)
         super().__init__()
         self.configure_learning(learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx, [],
@@ -234,6 +238,11 @@ class DQLController(Learner, HybridBlock, ControllableModel):
         """``(action, predicted_q, reward, next_q, meta)`` of one chosen candidate per agent."""
         raise NotImplementedError()
 
+    def selection_needs_rewards(self) -> bool:
+        """Whether ``select_action`` reads the candidates' rewards and next Q (then ``inference``
+        evaluates them as 1.1.0 did); a selection by Q alone skips that work."""
+        return True
+
     def update_q(self, reward_value_arr, next_max_q_arr):
         """The Q target ``alpha * (reward + gamma * next max Q)``."""
         return self.alpha_value * (reward_value_arr + self.gamma_value * next_max_q_arr)
@@ -267,7 +276,7 @@ class DQLController(Learner, HybridBlock, ControllableModel):
         for step in range(iter_n):
             actions, meta = sampler.draw()
             self._check_candidates(actions, step)
-            if getattr(sampler, "acts_on_reward", False):
+            if getattr(sampler, "acts_on_reward", False) or not self.selection_needs_rewards():
                 action, predicted_q, meta_a = self._choose(actions, meta)
                 sampler.observe_reward_value(self._state, action, meta_data_arr=meta_a)
             else:
@@ -406,7 +415,10 @@ class DQLController(Learner, HybridBlock, ControllableModel):
     # ------------------------------------------------------------------ the replay update
     def exploration_rate(self, step: int) -> float:
         """ε at ``step`` of the current ``learn`` call (linear schedule)."""
-        span = self.exploration_fraction * getattr(self, "_run_iter_n", 1)
+        if self.exploration_steps is not None:
+            span, step = self.exploration_steps, self.t
+        else:
+            span = self.exploration_fraction * getattr(self, "_run_iter_n", 1)
         if span <= 0:
             return self.exploration_final_eps
         progress = min(step / span, 1.0)

@@ -41,6 +41,21 @@ class ReplayBuffer:
         self.position = 0
         self.size = 0
 
+    def _grow(self, agents: int, rows_hint: int) -> None:
+        """More rows for a longer run; stored transitions are kept (oldest first)."""
+        rows = min(self.capacity, rows_hint)
+        rows = max(rows - rows % agents, self.rows)
+        order = mx.nd.array([(self.position + i) % self.rows for i in range(self.size)]
+                            if self.size == self.rows else list(range(self.size)), ctx=self.ctx)
+        grown = []
+        for store in self.arrays:
+            bigger = mx.nd.zeros((rows,) + store.shape[1:], ctx=self.ctx)
+            if self.size:
+                bigger[:self.size] = mx.nd.take(store, order)
+            grown.append(bigger)
+        self.arrays = tuple(grown)
+        self.position = self.size % rows
+
     @property
     def rows(self) -> int:
         return 0 if self.arrays is None else self.arrays[0].shape[0]
@@ -53,6 +68,8 @@ class ReplayBuffer:
         """Store a batch of ``B`` transitions (``reward``, ``terminal`` shaped ``(B, 1)``)."""
         if not self.shapes_match(action, next_candidates):
             self._allocate(action, next_candidates, rows_hint)
+        elif rows_hint is not None and self.rows < min(self.capacity, rows_hint) - action.shape[0]:
+            self._grow(action.shape[0], rows_hint)
         agents = action.shape[0]
         begin, end = self.position, self.position + agents
         for store, value in zip(self.arrays, (action, reward, next_candidates, terminal)):

@@ -20,6 +20,9 @@ class DQNController(DQLController):
     @property
     def epsilon_greedy_rate(self) -> float:
         """Probability of choosing the candidate with the highest Q (default 0.75)."""
+        override = self.__dict__.get("_inference_greedy_rate")
+        if override is not None:
+            return float(override)
         scheduled = self.__dict__.get("_scheduled_greedy_rate")
         if scheduled is not None and not self.__dict__.get("_epsilon_fixed", False):
             return float(scheduled)
@@ -32,6 +35,23 @@ class DQNController(DQLController):
             raise ValueError("epsilon_greedy_rate must be in [0, 1], got %r." % value)
         self._epsilon_greedy_rate = value
         self.__dict__["_epsilon_fixed"] = True
+
+    def selection_needs_rewards(self) -> bool:
+        """The ε-greedy choice reads only the Q-values (unless a subclass overrides it)."""
+        return type(self).select_action is not DQNController.select_action
+
+    def inference(self, iter_n=100, epsilon_greedy_rate=None):
+        """As ``DQLController.inference``; ``epsilon_greedy_rate`` (e.g. 1.0 for the greedy policy)
+        applies to this call only, leaving the property and the schedule alone."""
+        if epsilon_greedy_rate is not None:
+            epsilon_greedy_rate = _check_float(epsilon_greedy_rate, "epsilon_greedy_rate")
+            if not 0.0 <= epsilon_greedy_rate <= 1.0:
+                raise ValueError("epsilon_greedy_rate must be in [0, 1], got %r." % epsilon_greedy_rate)
+        self.__dict__["_inference_greedy_rate"] = epsilon_greedy_rate
+        try:
+            return super().inference(iter_n)
+        finally:
+            self.__dict__["_inference_greedy_rate"] = None
 
     def select_action_key(self, possible_action_arr, possible_predicted_q_arr):
         """``(B,)`` int indices: greedy (argmax of Q) with probability ``epsilon_greedy_rate``,
