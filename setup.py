@@ -37,7 +37,8 @@ setup(
         "setuptools; python_version >= '3.12'",
     ],
     extras_require={
-        "test": ["pytest>=7", "scikit-learn", "mlxtend", "pysummarization==1.1.9", "gymnasium", "pyqlearning==1.2.7"],
+        "test": ["pytest>=7", "scikit-learn", "mlxtend", "pysummarization==1.1.9", "gymnasium", "pyqlearning==1.2.7",
+                 "pygan==1.1.2"],
         "demo": ["scikit-learn", "mlxtend"],
         "gluoncv": ["gluoncv"],
         "rl": ["gymnasium"],

@@ -131,7 +131,8 @@ class GANController(Learner, HybridBlock, ControllableModel):
                 self.collect_params().initialize(init=self.initializer, ctx=ctx_list(self._ctx), force_reinit=True)
                 options = dict(optimizer_name=self._optimizer_name, learning_rate=schedule.learning_rate,
                                kvstore=self._kvstore, optimizer_params=self._optimizer_params)
-                self.generator_trainer = make_trainer(self.generative_model.collect_params(), **_trainer_args(options))
+                self.generator_trainer = _partial(make_trainer(self.generative_model.collect_params(),
+                                                               **_trainer_args(options)))
                 self.discriminator_trainer = make_trainer(self.discriminative_model.collect_params(),
                                                           **_trainer_args(options))
             except InitDeferredError:
@@ -476,6 +477,23 @@ class GANController(Learner, HybridBlock, ControllableModel):
         """Read the files written by ``save_parameters``."""
         load_parts(filename, {"generator": self.generative_model, "discriminator": self.discriminative_model},
                    ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)
+
+
+class PartialUpdateTrainer(gluon.Trainer):
+    """A ``gluon.Trainer`` whose ``step`` skips parameters the last backward pass did not reach.
+
+    The generator's optimiser covers the whole generative model, but some updates reach only part
+    of it (an auto-encoding generator's feature-matching update touches the encoder, not the
+    decoder); a plain Trainer raises on such stale gradients.
+    """
+
+    def step(self, batch_size, ignore_stale_grad=True):
+        super().step(batch_size, ignore_stale_grad=ignore_stale_grad)
+
+
+def _partial(trainer: gluon.Trainer) -> gluon.Trainer:
+    trainer.__class__ = PartialUpdateTrainer
+    return trainer
 
 
 def _trainer_args(options: dict) -> dict:
