@@ -70,6 +70,24 @@ def check_number(value: Any, name: str, minimum: Optional[float] = None, maximum
     return float(value)
 
 
+def check_rates(values: Any, name: str) -> list:
+    """Each item of ``values`` must be a dropout-style rate in ``[0, 1)``."""
+    values = check_list_of(values, numbers.Real, name)
+    for i, value in enumerate(values):
+        check_number(value, "%s[%d]" % (name, i), minimum=0.0)
+        if value >= 1.0:
+            raise ValueError("%s[%d] must be < 1 (a rate of 1 drops everything), got %g." % (name, i, value))
+    return values
+
+
+def check_units(values: Any, name: str) -> list:
+    """Each item of ``values`` must be an int >= 1 (a layer's output units)."""
+    values = check_list_of(values, numbers.Integral, name)
+    for i, value in enumerate(values):
+        check_int(value, "%s[%d]" % (name, i), minimum=1)
+    return values
+
+
 def check_same_length(name_to_list: dict) -> None:
     """Raise ``ValueError`` unless every list in ``{name: list}`` has the same length."""
     lengths = {name: len(values) for name, values in name_to_list.items()}

@@ -96,6 +96,33 @@ def _merge_metrics(parts, ctx) -> dict:
     return merged
 
 
+def check_prediction_shape(pred, target, loss) -> None:
+    """Raise ``ValueError`` when a prediction and its target cannot be compared sample by sample.
+
+    Gluon's losses reshape the target like the prediction, so a decoder that outputs
+    ``(B, 4, 14, 14)`` for ``(B, 1, 28, 28)`` images would silently train on scrambled pixels.
+    Shapes must be equal up to axes of length 1 (``(B, 1)`` against ``(B,)`` is fine); a sparse
+    softmax cross-entropy takes class indices ``(B,)`` or ``(B, 1)`` for ``(B, K)`` scores.
+    """
+    if not isinstance(pred, mx.nd.NDArray) or not isinstance(target, mx.nd.NDArray):
+        return
+    p_shape, t_shape = tuple(pred.shape), tuple(target.shape)
+    if isinstance(loss, gluon.loss.SoftmaxCrossEntropyLoss) and loss._sparse_label:
+        ok = t_shape[:1] == p_shape[:1] and int(np.prod(t_shape)) == p_shape[0] * int(np.prod(p_shape[1:-1]))
+    else:
+        ok = t_shape[:1] == p_shape[:1] and tuple(d for d in p_shape if d != 1) == tuple(d for d in t_shape if d != 1)
+    if not ok:
+        raise ValueError("The model's output has shape %s but its target has shape %s; %s compares them sample "
+                         "by sample, so they must match (check the last layer's units/channels, or the "
+                         "iterator's labels)." % (p_shape, t_shape, type(loss).__name__))
+
+
+#: losses whose targets are compared element by element with the prediction
+_ELEMENTWISE_LOSSES = (gluon.loss.L2Loss, gluon.loss.L1Loss, gluon.loss.SigmoidBinaryCrossEntropyLoss,
+                       gluon.loss.SoftmaxCrossEntropyLoss, gluon.loss.KLDivLoss, gluon.loss.HuberLoss,
+                       gluon.loss.HingeLoss, gluon.loss.SquaredHingeLoss, gluon.loss.LogisticLoss)
+
+
 def _stateless_loss(loss) -> bool:
     """Gluon's own losses and our L2NormLoss keep no Python state between calls, so they can
     run as a cached graph (losses such as EBDiscriminatorLoss change Python state per call)."""
@@ -315,17 +342,25 @@ class Learner:
     expected_iterator_type = IteratableData
 
     def compute_loss(self, pred_arr, labeled_arr):
-        """Per-sample loss of ``pred_arr`` against ``labeled_arr``."""
+        """Per-sample loss of ``pred_arr`` against ``labeled_arr`` (their shapes are checked)."""
         loss = self.computable_loss
+        if isinstance(loss, _ELEMENTWISE_LOSSES) or type(loss).__name__ == "L2NormLoss":
+            check_prediction_shape(pred_arr, labeled_arr, loss)
         if isinstance(loss, gluon.loss.Loss):
             return loss(pred_arr, labeled_arr)
         return loss.compute(pred_arr, labeled_arr)
 
     def inference(self, observed_arr):
-        """The model's output for ``observed_arr``."""
+        """The model's output for ``observed_arr`` (an NDArray on the model's context)."""
         self._last_observed = observed_arr
         self.__dict__["_feature_points_arr"] = None  # a hybridized pass does not re-run Python
-        return self(observed_arr)
+        try:
+            return self(observed_arr)
+        except mx.base.MXNetError as error:
+            shape = getattr(observed_arr, "shape", None)
+            reason = str(error).strip().splitlines()[0][:300]
+            raise ValueError("observed_arr of shape %s does not fit this %s (MXNet: %s)."
+                             % (shape, type(self).__name__, reason)) from None
 
     # ------------------------------------------------------------------ feature points
     @property

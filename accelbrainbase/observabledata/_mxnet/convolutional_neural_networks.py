@@ -8,7 +8,7 @@ from mxnet.gluon.block import HybridBlock
 from mxnet.gluon.nn import Conv2D
 
 from accelbrainbase._mxnet.activations import apply_activation, check_activations
-from accelbrainbase._mxnet.checks import check_same_length, check_type
+from accelbrainbase._mxnet.checks import check_rates, check_same_length, check_type
 from accelbrainbase._mxnet.context import DEFAULT_CTX
 from accelbrainbase._mxnet.learner import (HYBRIDIZE_OPTIONS, Learner, check_initializer, check_loss,
                                            check_regularizers)
@@ -91,6 +91,7 @@ class ConvolutionalNeuralNetworks(Learner, HybridBlock, ObservableData):
         check_loss(computable_loss)
         check_initializer(initializer)
         check_activations(hidden_activation_list, "hidden_activation_list", allow_softmax=False)
+        check_rates(hidden_dropout_rate_list, "hidden_dropout_rate_list")
         for i, layer in enumerate(hidden_units_list):
             check_type(layer, gluon.nn.HybridBlock, "hidden_units_list[%d]" % i)
         for i, norm in enumerate(hidden_batch_norm_list):

@@ -6,7 +6,7 @@ from mxnet import gluon
 from mxnet.gluon.block import HybridBlock
 
 from accelbrainbase._mxnet.activations import apply_activation, check_activations
-from accelbrainbase._mxnet.checks import check_same_length, check_type
+from accelbrainbase._mxnet.checks import check_rates, check_same_length, check_type, check_units
 from accelbrainbase._mxnet.context import DEFAULT_CTX
 from accelbrainbase._mxnet.learner import (HYBRIDIZE_OPTIONS, Learner, check_initializer, check_loss,
                                            check_regularizers)
@@ -70,6 +70,8 @@ class NeuralNetworks(Learner, HybridBlock, ObservableData):
         check_same_length({"units_list": units_list, "activation_list": activation_list,
                            "dropout_rate_list": dropout_rate_list, "hidden_batch_norm_list": hidden_batch_norm_list})
         check_activations(activation_list, "activation_list")
+        check_units(units_list, "units_list")
+        check_rates(dropout_rate_list, "dropout_rate_list")
         check_initializer(initializer)
         for i, norm in enumerate(hidden_batch_norm_list):
             check_type(norm, gluon.nn.HybridBlock, "hidden_batch_norm_list[%d]" % i, allow_none=True)
