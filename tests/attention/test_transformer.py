@@ -255,3 +255,23 @@ def test_attention_model_learns_digits(digits_arrays):
     model = AttentionModel(64, L2, dropout_rate=0.0, learning_rate=3e-3, optimizer_name="adam", ctx=CPU)
     model.learn(iterator)
     assert model.loss_arr[-1, 1] < 0.5 * model.loss_arr[0, 1], model.loss_arr
+
+
+def test_controller_checkpoint_resume(tmp_path):
+    """The engine's checkpoints cover every part (encoder, decoder, hidden projections)."""
+    path = str(tmp_path / "transformer.ckpt")
+
+    def make():
+        return TransformingAutoEncoderController(depth_dim=8, hidden_dim=16, head_n=4, layer_n=1, ctx=CPU,
+                                                 computable_loss=L2, optimizer_name="adam", learning_rate=1e-3,
+                                                 weight_decay=0.0, dropout_rate=0.0)
+
+    mx.random.seed(1)
+    first = make()
+    first.learn(GaussTransformerIterator(seq_len=4, dim=8, epochs=2, batch_size=8, dataset_size=32, ctx=CPU),
+                checkpoint_path=path)
+    second = make()
+    second.learn(GaussTransformerIterator(seq_len=4, dim=8, epochs=3, batch_size=8, dataset_size=32, ctx=CPU),
+                 checkpoint_path=path, resume=True)
+    assert second.loss_arr.shape == (3, 2)
+    np.testing.assert_allclose(second.loss_arr[:2], first.loss_arr, rtol=1e-6)

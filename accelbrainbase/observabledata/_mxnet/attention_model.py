@@ -34,6 +34,9 @@ from accelbrainbase.observable_data import ObservableData
 #: added to the logit of an excluded (query, key) pair
 MASK_LOGIT = -1e9
 
+#: the "attend everywhere" mask per context (read-only; made once)
+_ONES = {}
+
 
 def default_attention_initializer() -> mx.initializer.Initializer:
     return mx.initializer.Xavier(rnd_type="gaussian", factor_type="avg", magnitude=1)
@@ -66,7 +69,10 @@ def as_mask(mask, name: str, batch: int, heads: int, pairs: Sequence[tuple], ctx
             encoder's self-attention and the decoder's cross-attention).
     """
     if mask is None:
-        return mx.nd.ones((1, 1, 1, 1), ctx=ctx)
+        ones = _ONES.get(ctx)
+        if ones is None:
+            ones = _ONES[ctx] = mx.nd.ones((1, 1, 1, 1), ctx=ctx)
+        return ones
     if not isinstance(mask, mx.nd.NDArray):
         mask = mx.nd.array(np.asarray(mask, dtype=np.float32), ctx=ctx)
     if mask.ndim == 3:
