@@ -38,6 +38,28 @@ def check_batch_size_fits(batch_size: int, dataset_size: int, what: str) -> None
         )
 
 
+def check_shard(shard, name: str = "shard") -> Optional[Tuple[int, int]]:
+    """``None``, or ``(rank, num_workers)`` with ``0 <= rank < num_workers`` (for example
+    ``(kv.rank, kv.num_workers)`` of a ``dist_sync`` kvstore)."""
+    if shard is None:
+        return None
+    if not isinstance(shard, (tuple, list)) or len(shard) != 2:
+        raise TypeError("%s must be (rank, num_workers), got %r." % (name, shard))
+    workers = check_int(shard[1], name + "[1] (num_workers)", minimum=1)
+    rank = check_int(shard[0], name + "[0] (rank)", minimum=0, maximum=workers - 1)
+    return rank, workers
+
+
+def shard_rows(n: int, shard: Optional[Tuple[int, int]], name: str = "shard") -> np.ndarray:
+    """The training rows worker ``rank`` of ``num_workers`` learns from: ``rank, rank + W, ...``."""
+    if shard is None:
+        return np.arange(n)
+    rows = np.arange(shard[0], n, shard[1])
+    if len(rows) == 0:
+        raise ValueError("%s=%r leaves this worker no training rows (the data has %d)." % (name, shard, n))
+    return rows
+
+
 def make_rng(seed: Optional[int], name: str = "seed") -> np.random.RandomState:
     """A private ``RandomState``; ``seed=None`` seeds it from the operating system."""
     if seed is not None:

@@ -27,7 +27,8 @@ from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx, resolve_ctx
 from accelbrainbase.iteratable_data import IteratableData
 from accelbrainbase.iteratabledata._base import IteratorSettingsMixin
 from accelbrainbase.iteratabledata._mxnet._batches import (
-    apply_noise, check_batch_size_fits, count_iterations, index_batches, make_rng, one_hot_on, test_blocks,
+    apply_noise, check_batch_size_fits, check_shard, count_iterations, index_batches, make_rng, one_hot_on,
+    shard_rows, test_blocks,
 )
 from accelbrainbase.noiseable_data import NoiseableData
 
@@ -98,6 +99,9 @@ class ArrayIterator(IteratorSettingsMixin, IteratableData):
         ctx: context holding the data (default: GPU if present, else CPU; for a list of
             contexts, the first; the training engine splits batches across the list).
         seed: seed of the iterator's random generator (``None``: random).
+        shard: ``(rank, num_workers)`` for data-parallel training on MXNet's parameter server
+            (e.g. ``(kv.rank, kv.num_workers)``): this worker learns from training rows
+            ``rank, rank + num_workers, ...``; every worker takes the same number of steps.
 
     Attributes:
         iter_n: batches per run, ``epochs * steps_per_epoch``.
@@ -117,7 +121,7 @@ class ArrayIterator(IteratorSettingsMixin, IteratableData):
                  epochs: int = 100, batch_size: int = 20, n_classes: Optional[int] = None,
                  steps_per_epoch: Optional[int] = None, norm_mode: Optional[str] = None, scale: float = 1.0,
                  noiseable_data: Optional[NoiseableData] = None, ctx: mx.Context = DEFAULT_CTX,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None, shard: Optional[Tuple[int, int]] = None) -> None:
         self.epochs = epochs
         self.batch_size = batch_size
         self.norm_mode = norm_mode
@@ -126,6 +130,11 @@ class ArrayIterator(IteratorSettingsMixin, IteratableData):
         if n_classes is not None:
             check_int(n_classes, "n_classes", minimum=1)
         train_x, train_y = self.__checked_pair(observed_arr, target_arr, "observed_arr", "target_arr", n_classes)
+        self.shard = check_shard(shard)
+        all_rows = train_x.shape[0]
+        if self.shard is not None:  # data-parallel workers each learn from their own rows
+            rows = shard_rows(all_rows, self.shard)
+            train_x, train_y = train_x[rows], (None if train_y is None else train_y[rows])
         if test_observed_arr is None:
             if test_target_arr is not None:
                 raise ValueError("test_target_arr was given without test_observed_arr.")
@@ -144,8 +153,9 @@ class ArrayIterator(IteratorSettingsMixin, IteratableData):
                 self.__check_trailing(train_y, test_y, "target_arr", "test_target_arr")
         check_batch_size_fits(batch_size, train_x.shape[0], "observed_arr")
         self.dataset_size, self.test_dataset_size = train_x.shape[0], test_x.shape[0]
-        if steps_per_epoch is None:
-            steps_per_epoch = int(count_iterations(1, self.dataset_size, batch_size))
+        if steps_per_epoch is None:  # the same for every worker of a shard, so none waits forever
+            per_worker = all_rows // self.shard[1] if self.shard is not None else all_rows
+            steps_per_epoch = int(count_iterations(1, per_worker, batch_size))
         self.steps_per_epoch = check_int(steps_per_epoch, "steps_per_epoch", minimum=1)
         self.iter_n = self.epochs * self.steps_per_epoch
 
