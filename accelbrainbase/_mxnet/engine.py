@@ -343,6 +343,8 @@ def fit(
                     state.epoch += 1
     except KeyboardInterrupt:
         state.interrupted = True
+        if step_records:  # keep the per-step rows of the interrupted epoch
+            history.extend_steps(_flush_steps(step_records))
         logger.warning("%s: learning interrupted by the user in epoch %d; the history so far is kept.",
                        owner, state.epoch + 1)
     finally:

@@ -40,14 +40,17 @@ def make_trainer(params, optimizer_name: str, learning_rate: float, wd: Optional
     return gluon.Trainer(params, optimizer_name, options, kvstore=kvstore)
 
 
-def optimise(trainer: gluon.Trainer, batch_size: int, compute):
-    """One optimiser update: ``compute()`` under ``autograd.record()``, backward, ``trainer.step``.
+def optimise(trainer, batch_size: int, compute, ignore_stale_grad: bool = False):
+    """One optimiser update: ``compute()`` under ``autograd.record()``, backward, then a step of
+    ``trainer`` (or of each trainer of a list/tuple: parts with their own optimisers updated from
+    one loss).
 
     Args:
-        trainer: the optimiser of the part being updated.
+        trainer: the ``gluon.Trainer`` of the part being updated, or a sequence of them.
         batch_size: the gradient is divided by it (``trainer.step(batch_size)``).
         compute: a callable returning the loss (an NDArray or a list of per-device NDArrays),
             or a tuple whose first item is the loss and whose other items are passed back.
+        ignore_stale_grad: skip parameters this loss does not reach (instead of Gluon's error).
     Returns:
         what ``compute`` returned (so a step can log its outputs without another pass).
     """
@@ -55,7 +58,8 @@ def optimise(trainer: gluon.Trainer, batch_size: int, compute):
         result = compute()
     loss = result[0] if isinstance(result, tuple) else result
     autograd.backward(list(loss) if isinstance(loss, (list, tuple)) else [loss])
-    trainer.step(batch_size)
+    for each in (trainer if isinstance(trainer, (list, tuple)) else (trainer,)):
+        each.step(batch_size, ignore_stale_grad=ignore_stale_grad)
     return result
 
 
