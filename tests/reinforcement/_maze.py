@@ -33,7 +33,7 @@ def build_maze_agent(seed, batch_size=4, map_size=(10, 10), learning_rate=1e-03,
                         input_padding=(1, 1),
                         bottleneck_dict_list=[{"filter_rate": 1, "filter_n": 8, "block_n": 1, "stride": 1},
                                               {"filter_rate": 2, "filter_n": 16, "block_n": 1, "stride": 2}],
-                        hidden_filter_n=32, pool_size=(1, 1), output_nn=output_nn, optimizer_name="adam",
+                        hidden_filter_n=16, pool_size=None, output_nn=output_nn, optimizer_name="adam",
                         shortcut_flag=True, init_deferred_flag=True)
     function_approximator = FunctionApproximator(model=model, learning_rate=learning_rate, optimizer_name="adam",
                                                  hybridize_flag=True, ctx=CTX)
