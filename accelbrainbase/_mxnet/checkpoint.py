@@ -134,6 +134,8 @@ def _decode_state(skeleton, arrays: Dict[str, mx.nd.NDArray], where: str):
 def trainer_state(trainer: gluon.Trainer, name: str, arrays: Dict[str, mx.nd.NDArray]) -> Dict[str, Any]:
     """``trainer``'s optimiser states as arrays (added to ``arrays``) plus a JSON description."""
     updater = _updater(trainer)[0]
+    if updater is None:  # a distributed kvstore: the servers hold the optimiser and its states
+        return {"optimizer": type(trainer.optimizer).__name__.lower(), "states": {}, "on_servers": True}
     optimizer = updater.optimizer
     states = {str(index): _encode_state(state, "trainer:%s:%s" % (name, index), arrays)
               for index, state in updater.states.items()}
@@ -152,7 +154,9 @@ def restore_trainer_state(trainer: gluon.Trainer, description: Dict[str, Any], a
     already loaded, so its kvstore can be set up first and receive them)."""
     if not trainer._kv_initialized:
         trainer._init_kvstore()
-    updaters = _updater(trainer)
+    updaters = [updater for updater in _updater(trainer) if updater is not None]
+    if description.get("on_servers") or not updaters:
+        return  # written (or resumed) with a distributed kvstore: the servers' optimiser starts afresh
     states = {int(index): _decode_state(skeleton, arrays, where)
               for index, skeleton in description.get("states", {}).items()}
     counts = {int(device): {int(index): int(count) for index, count in per_device.items()}

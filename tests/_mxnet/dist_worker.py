@@ -33,7 +33,7 @@ def main(out_path: str) -> None:
         loss, hidden_units_list=[gluon.nn.Conv2D(8, 3, padding=1)], hidden_dropout_rate_list=[0.0],
         hidden_batch_norm_list=[None], hidden_activation_list=["relu"], output_nn=head,
         learning_rate=0.01, optimizer_name="adam", ctx=mx.cpu(), kvstore=kv)
-    model.learn(iterator)
+    model.learn(iterator, checkpoint_path=out_path + ".ckpt")  # the servers keep the optimiser state
     params = [p.data().asnumpy() for p in model.collect_params().values()]
     np.savez(out_path, loss_arr=model.loss_arr, acc_arr=model.acc_arr, rank=kv.rank,
              **{"param%d" % i: value for i, value in enumerate(params)})

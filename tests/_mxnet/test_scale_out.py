@@ -81,6 +81,7 @@ def test_two_workers_on_a_parameter_server_end_with_identical_parameters(tmp_pat
                 process.kill()
             process.wait(timeout=30)
     results = [np.load(out) for out in outputs]
+    assert all(os.path.isfile(out + ".ckpt") for out in outputs)
     assert sorted(int(r["rank"]) for r in results) == [0, 1]
     params = [[r["param%d" % i] for i in range(len([k for k in r.files if k.startswith("param")]))] for r in results]
     for first, second in zip(*params):
