@@ -54,6 +54,25 @@ def test_shards_split_the_rows_between_workers(digits_arrays):
         ArrayIterator(a["x_train"], a["y_train"], n_classes=10, shard=3)
 
 
+def test_image_iterators_shard_their_files(digits_png_dirs):
+    from accelbrainbase.extractabledata._mxnet.image_extractor import ImageExtractor
+    from accelbrainbase.iteratabledata._mxnet.labeled_image_iterator import LabeledImageIterator
+
+    def iterator(rank):
+        return LabeledImageIterator(ImageExtractor(8, 8, 1, ctx=mx.cpu()), digits_png_dirs["train_dirs"],
+                                    digits_png_dirs["test_dirs"], epochs=1, batch_size=16, seed=0,
+                                    ctx=mx.cpu(), shard=(rank, 2))
+    seen = []
+    for rank in range(2):
+        it = iterator(rank)
+        rows = set()
+        for x, _, _, _ in it.generate_learned_samples():
+            rows.update(map(bytes, (x.asnumpy() * 255).round().astype(np.uint8).reshape(len(x), -1)))
+        seen.append((it.iter_n, rows))
+    assert seen[0][0] == seen[1][0]  # the same number of steps on both workers
+    assert not seen[0][1] & seen[1][1]  # no image is learned by both
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -6,14 +6,14 @@ inferenced tuples from the cached device arrays.
 """
 from __future__ import annotations
 
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 import mxnet as mx
 
 from accelbrainbase._mxnet.checks import check_type
 from accelbrainbase.extractabledata.image_extractor import ImageExtractor
 from accelbrainbase.iteratabledata._mxnet._batches import (
-    apply_noise, check_batch_size_fits, index_batches, make_rng, test_blocks,
+    apply_noise, check_batch_size_fits, check_shard, index_batches, make_rng, shard_rows, test_blocks,
 )
 from accelbrainbase.iteratabledata._mxnet._folder_dataset import (
     check_dir_list, check_image_extractor, generate_image_inference, load_train_test,
@@ -34,12 +34,14 @@ class ImageTrainTest:
         seed: seed of the iterator's ``RandomState`` (``None``: random).
         labeled: require as many test directories as training directories (the one-hot
             labels of both sets must have the same width).
+        shard: ``(rank, num_workers)``: learn only from training files ``rank, rank + W, ...``
+            (data-parallel workers on a parameter server), or ``None``.
     """
 
     def __init__(self, image_extractor: ImageExtractor, dir_list: List[str],
                  test_dir_list: Optional[List[str]], batch_size: int,
                  noiseable_data: Optional[NoiseableData], ctx: mx.Context,
-                 seed: Optional[int], labeled: bool) -> None:
+                 seed: Optional[int], labeled: bool, shard: Optional[Tuple[int, int]] = None) -> None:
         check_image_extractor(image_extractor)
         check_dir_list(dir_list, "dir_list")
         check_dir_list(test_dir_list, "test_dir_list", allow_none=True)
@@ -54,7 +56,15 @@ class ImageTrainTest:
         self.ctx = ctx
         self.noiseable_data = noiseable_data
         self.train, self.test = load_train_test(image_extractor, dir_list, test_dir_list)
-        check_batch_size_fits(batch_size, self.train.size, "dir_list")
+        self.shard = check_shard(shard)
+        self.rows = shard_rows(self.train.size, self.shard)
+        self._rows_nd = mx.nd.array(self.rows, ctx=ctx, dtype="int32") if self.shard is not None else None
+        check_batch_size_fits(batch_size, len(self.rows), "dir_list")
+
+    @property
+    def steps_size(self) -> int:
+        """Training files per worker that set the step count (equal on every worker of a shard)."""
+        return self.train.size // self.shard[1] if self.shard is not None else self.train.size
 
     def warm_up(self, norm_mode: Optional[str], scale: float, labeled: bool) -> None:
         """Put the normalised images (and one-hot labels) on the context now."""
@@ -75,8 +85,10 @@ class ImageTrainTest:
         test_x = self.test.device_images(norm_mode, scale, ctx)
         if labeled:
             train_y, test_y = self.train.device_one_hot(ctx), self.test.device_one_hot(ctx)
-        sizes = (self.train.size, self.test.size)
+        sizes = (len(self.rows), self.test.size)
         for idx, test_idx in index_batches(self.rng, sizes, batch_size, n_batches, ctx):
+            if self._rows_nd is not None:
+                idx = mx.nd.take(self._rows_nd, idx)
             x = apply_noise(self.noiseable_data, mx.nd.take(train_x, idx))
             tx = mx.nd.take(test_x, test_idx)
             if labeled:

@@ -16,7 +16,7 @@ Repairs and differences from the reference (contract §3b.4, FINDINGS 11 and 16)
 """
 from __future__ import annotations
 
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 import mxnet as mx
 
@@ -47,6 +47,9 @@ class LabeledImageIterator(_Base):
         ctx: context holding the data and the batches (default: GPU if present, else CPU;
             for a list of contexts, the first; the engine splits batches across the list).
         seed: seed of the iterator's random generator (``None``: random).
+        shard: ``(rank, num_workers)`` for data-parallel workers on a parameter server (e.g.
+            ``(kv.rank, kv.num_workers)``): learn from every ``num_workers``-th training file,
+            starting at ``rank``; every worker takes the same number of steps.
 
     Attributes:
         iter_n: batches per ``generate_learned_samples()`` run,
@@ -57,15 +60,15 @@ class LabeledImageIterator(_Base):
                  test_dir_list: Optional[List[str]] = None, epochs: int = 300, batch_size: int = 20,
                  norm_mode: Optional[str] = "z_score", scale: float = 1.0,
                  noiseable_data: Optional[NoiseableData] = None, ctx: mx.Context = DEFAULT_CTX,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None, shard: Optional[Tuple[int, int]] = None) -> None:
         self.epochs = epochs
         self.batch_size = batch_size
         self.norm_mode = norm_mode
         self.scale = scale
         ctx = first_ctx(resolve_ctx(ctx, "ctx"))
         self.__data = ImageTrainTest(image_extractor, dir_list, test_dir_list, batch_size,
-                                     noiseable_data, ctx, seed, labeled=True)
-        self.iter_n = count_iterations(epochs, self.__data.train.size, batch_size)
+                                     noiseable_data, ctx, seed, labeled=True, shard=shard)
+        self.iter_n = count_iterations(epochs, self.__data.steps_size, batch_size)
         self.__data.warm_up(norm_mode, scale, labeled=True)
 
     def generate_learned_samples(self) -> Iterator[tuple]:

@@ -8,7 +8,7 @@ present, else CPU).
 """
 from __future__ import annotations
 
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 import mxnet as mx
 
@@ -35,6 +35,9 @@ class UnlabeledImageIterator(_Base):
         noiseable_data: a ``NoiseableData`` applied to the training input, or ``None``; the
             same noised array is yielded as input and target.
         seed: seed of the iterator's random generator (``None``: random).
+        shard: ``(rank, num_workers)`` for data-parallel workers on a parameter server (e.g.
+            ``(kv.rank, kv.num_workers)``): learn from every ``num_workers``-th training file,
+            starting at ``rank``; every worker takes the same number of steps.
 
     Attributes:
         iter_n: batches per ``generate_learned_samples()`` run.
@@ -43,7 +46,8 @@ class UnlabeledImageIterator(_Base):
     def __init__(self, image_extractor: ImageExtractor, dir_list: List[str],
                  test_dir_list: Optional[List[str]] = None, epochs: int = 300, batch_size: int = 20,
                  norm_mode: Optional[str] = "z_score", scale: float = 1.0,
-                 noiseable_data: Optional[NoiseableData] = None, seed: Optional[int] = None) -> None:
+                 noiseable_data: Optional[NoiseableData] = None, seed: Optional[int] = None,
+                 shard: Optional[Tuple[int, int]] = None) -> None:
         self.epochs = epochs
         self.batch_size = batch_size
         self.norm_mode = norm_mode
@@ -53,8 +57,8 @@ class UnlabeledImageIterator(_Base):
             ctx = DEFAULT_CTX
         ctx = first_ctx(resolve_ctx(ctx, "image_extractor.ctx"))
         self.__data = ImageTrainTest(image_extractor, dir_list, test_dir_list, batch_size,
-                                     noiseable_data, ctx, seed, labeled=False)
-        self.iter_n = count_iterations(epochs, self.__data.train.size, batch_size)
+                                     noiseable_data, ctx, seed, labeled=False, shard=shard)
+        self.iter_n = count_iterations(epochs, self.__data.steps_size, batch_size)
         self.__data.warm_up(norm_mode, scale, labeled=False)
 
     def generate_learned_samples(self) -> Iterator[tuple]:
