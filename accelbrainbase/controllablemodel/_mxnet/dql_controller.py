@@ -432,7 +432,9 @@ class DQLController(Learner, HybridBlock, ControllableModel):
         action, _, meta_a = self._choose(actions, meta)
         batch = action.shape[0]
         reward = self._as_reward(sampler.observe_reward_value(self._state, action, meta_data_arr=meta_a), batch, step)
-        sampler.observe_state(state_arr=action, meta_data_arr=meta_a)
+        # a copy, as 1.1.0 handed the sampler slices: a sampler may write into its state (pyqlearning's
+        # MazePolicy moves the agent inside it), which must not change the stored action
+        sampler.observe_state(state_arr=action.copy(), meta_data_arr=meta_a)
         terminal = sampler.observe_terminal(action, meta_data_arr=meta_a)
         if not isinstance(terminal, mx.nd.NDArray):
             terminal = mx.nd.array(np.asarray(terminal, dtype=np.float32).reshape((batch, 1)), ctx=reward.context)
