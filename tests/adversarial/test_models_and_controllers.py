@@ -303,4 +303,5 @@ def test_keyboard_interrupt_prints_and_keeps_the_history(digits14, capsys):
     gan.train_generator = interrupting
     gan.learn(iter_n=50, k_step=1)
     assert "Keyboard Interrupt." in capsys.readouterr().out
-    assert gan.generative_loss_arr.shape == (10,)  # two complete epochs of 5 iterations
+    # two complete epochs of 5 iterations plus the interrupted epoch's completed iteration
+    assert gan.generative_loss_arr.shape == (11,)

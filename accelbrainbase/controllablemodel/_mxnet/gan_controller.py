@@ -131,8 +131,8 @@ class GANController(Learner, HybridBlock, ControllableModel):
                 self.collect_params().initialize(init=self.initializer, ctx=ctx_list(self._ctx), force_reinit=True)
                 options = dict(optimizer_name=self._optimizer_name, learning_rate=schedule.learning_rate,
                                kvstore=self._kvstore, optimizer_params=self._optimizer_params)
-                self.generator_trainer = _partial(make_trainer(self.generative_model.collect_params(),
-                                                               **_trainer_args(options)))
+                self.generator_trainer = make_trainer(self.generative_model.collect_params(),
+                                                      **_trainer_args(options))
                 self.discriminator_trainer = make_trainer(self.discriminative_model.collect_params(),
                                                           **_trainer_args(options))
             except InitDeferredError:
@@ -397,12 +397,15 @@ class GANController(Learner, HybridBlock, ControllableModel):
                 generated_feature = model.inference(generated_arr)
             return apply_loss(self.feature_matching_loss, true_feature, generated_feature), generated_arr
 
-        loss, generated_arr = optimise(self.generator_trainer, true_feature.shape[0], compute)
+        loss, generated_arr = optimise(self.generator_trainer, true_feature.shape[0], compute, ignore_stale_grad=True)
         return self._out(loss.mean())
 
     def train_generator(self):
         """One generator update on ``generator_loss(D(G(z)))`` (discriminator in predict mode);
-        returns ``(loss, mean posterior of generated)``."""
+        returns ``(loss, mean posterior of generated)``.
+
+        Generator updates skip parameters the loss does not reach (``ignore_stale_grad=True``):
+        an auto-encoding generator's feature-matching update touches only the encoder."""
         model = self.discriminative_model
 
         def compute():
@@ -411,7 +414,7 @@ class GANController(Learner, HybridBlock, ControllableModel):
                 posterior = model.inference(generated_arr)
             return apply_loss(self.generator_loss, posterior), posterior
 
-        loss, posterior = optimise(self.generator_trainer, self.generated_rows(), compute)
+        loss, posterior = optimise(self.generator_trainer, self.generated_rows(), compute, ignore_stale_grad=True)
         return self._out(loss.mean(), posterior.mean())
 
     # ------------------------------------------------------------------ checks before the first update
@@ -477,23 +480,6 @@ class GANController(Learner, HybridBlock, ControllableModel):
         """Read the files written by ``save_parameters``."""
         load_parts(filename, {"generator": self.generative_model, "discriminator": self.discriminative_model},
                    ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)
-
-
-class PartialUpdateTrainer(gluon.Trainer):
-    """A ``gluon.Trainer`` whose ``step`` skips parameters the last backward pass did not reach.
-
-    The generator's optimiser covers the whole generative model, but some updates reach only part
-    of it (an auto-encoding generator's feature-matching update touches the encoder, not the
-    decoder); a plain Trainer raises on such stale gradients.
-    """
-
-    def step(self, batch_size, ignore_stale_grad=True):
-        super().step(batch_size, ignore_stale_grad=ignore_stale_grad)
-
-
-def _partial(trainer: gluon.Trainer) -> gluon.Trainer:
-    trainer.__class__ = PartialUpdateTrainer
-    return trainer
 
 
 def _trainer_args(options: dict) -> dict:

@@ -91,5 +91,5 @@ class AAEController(GANController):
         def compute():
             return self.generator_objective(*self.draw_generated_tuple())
 
-        loss, posterior = optimise(self.generator_trainer, self.generated_rows(), compute)
+        loss, posterior = optimise(self.generator_trainer, self.generated_rows(), compute, ignore_stale_grad=True)
         return self._out(loss.mean(), posterior.mean())

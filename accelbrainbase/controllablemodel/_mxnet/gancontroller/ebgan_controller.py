@@ -37,6 +37,6 @@ class EBGANController(GANController):
                 energy = model.inference(generated_arr)
             return energy.reshape((-1,))
 
-        energy = optimise(self.generator_trainer, self.generated_rows(), compute)
+        energy = optimise(self.generator_trainer, self.generated_rows(), compute, ignore_stale_grad=True)
         mean = energy.mean()
         return self._out(mean, mean)
