@@ -447,7 +447,7 @@ class DQLController(Learner, HybridBlock, ControllableModel):
         if ended:
             self.stop_training = True
         self.t += 1
-        metrics = {"reward": reward.mean()}
+        metrics = {}  # episode returns are the environment's business (GymnasiumPolicy.episode_returns)
         ready = self.replay_buffer.size >= max(self.replay_batch_size, self.learning_starts)
         if ready and (step + 1) % self.train_freq == 0:
             for _ in range(self.gradient_steps):
