@@ -350,6 +350,10 @@ class DQLController(Learner, HybridBlock, ControllableModel):
         """Select with the Q-values only (rewards and next Q are not known before acting)."""
         with autograd.predict_mode():
             q = self._candidate_q(self.function_approximator, actions)
+        if not self.selection_needs_rewards() and callable(getattr(self, "select_action_key", None)):
+            key = self.select_action_key(actions, q)  # only what is used is gathered
+            action, predicted_q = self.gather_candidates((actions, q), key)
+            return action, predicted_q, self.gather_meta(meta, key)
         zeros = mx.nd.zeros(q.shape[:2] + (1,), ctx=q.context)
         action, predicted_q, _, _, meta_a = self.select_action(actions, q, zeros, mx.nd.zeros_like(q),
                                                                possible_meta_data_arr=meta)

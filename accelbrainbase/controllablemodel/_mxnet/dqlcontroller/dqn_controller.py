@@ -66,18 +66,24 @@ class DQNController(DQLController):
         """``(action (B, ...), predicted_q (B, q), reward (B, 1), next_q (B, q), meta)`` of the
         candidate ``select_action_key`` picks for each agent."""
         key = self.select_action_key(possible_action_arr, possible_predicted_q_arr)
-        batch, possible = possible_action_arr.shape[:2]
-        flat_index = mx.nd.array(np.arange(batch) * possible + key, ctx=possible_action_arr.context)
+        gathered = self.gather_candidates((possible_action_arr, possible_predicted_q_arr,
+                                           possible_reward_value_arr, possible_next_q_arr), key)
+        return tuple(gathered) + (self.gather_meta(possible_meta_data_arr, key),)
 
-        def gather(arr):
-            flat = arr.reshape((batch * possible,) + arr.shape[2:])
-            return mx.nd.take(flat, flat_index.as_in_context(arr.context))
+    @staticmethod
+    def gather_candidates(arrays, key):
+        """Element ``[b, key[b]]`` of each ``(B, P, ...)`` array, as ``(B, ...)`` arrays (one ``take`` each)."""
+        batch, possible = arrays[0].shape[:2]
+        flat_index = mx.nd.array(np.arange(batch) * possible + key, ctx=arrays[0].context)
+        return [mx.nd.take(arr.reshape((batch * possible,) + arr.shape[2:]), flat_index.as_in_context(arr.context))
+                for arr in arrays]
 
-        meta = None
-        if possible_meta_data_arr is not None:
-            if isinstance(possible_meta_data_arr, mx.nd.NDArray):
-                meta = gather(possible_meta_data_arr)
-            else:
-                meta = np.asarray(possible_meta_data_arr)[np.arange(batch), key]
-        return (gather(possible_action_arr), gather(possible_predicted_q_arr), gather(possible_reward_value_arr),
-                gather(possible_next_q_arr), meta)
+    @staticmethod
+    def gather_meta(meta, key):
+        """The chosen candidates' metadata: ``None``, an NDArray or a numpy array, like the input."""
+        if meta is None:
+            return None
+        batch = len(key)
+        if isinstance(meta, mx.nd.NDArray):
+            return DQNController.gather_candidates((meta,), key)[0]
+        return np.asarray(meta)[np.arange(batch), key]
