@@ -125,7 +125,23 @@ def plot(results, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 1 + len(results), figsize=(5 * (1 + len(results)), 3.6))
+    fig, grid = plt.subplots(2, 1 + len(results), figsize=(5 * (1 + len(results)), 7.4))
+    axes = grid[0]
+    for ax, result in zip(grid[1][1:], results):
+        source, decoder_input, _ = result["iterator"].test_ids
+        maps = result["controller"].attention_maps(one_hot(source[:1]), one_hot(decoder_input[:1]))
+        for layer, layer_maps in enumerate(maps):
+            if layer == len(maps) - 1:
+                ax.imshow(layer_maps["cross_attention"].asnumpy()[0].mean(axis=0), cmap="viridis", vmin=0, vmax=1)
+        ax.set_title("%s: last decoder layer's cross-attention\n(mean over heads; rows: output positions)"
+                     % result["task"])
+        ax.set_xlabel("source position")
+        ax.set_ylabel("output position")
+    maps = results[0]["controller"].attention_maps(*(one_hot(a[:1]) for a in results[0]["iterator"].test_ids[:2]))
+    grid[1][0].imshow(maps[0]["self_attention"].asnumpy()[0, 0], cmap="viridis", vmin=0, vmax=1)
+    grid[1][0].set_title("decoder self-attention, layer 1, head 1:\nno weight above the diagonal (causal)")
+    grid[1][0].set_xlabel("key position")
+    grid[1][0].set_ylabel("query position")
     for result in results:
         frame = result["history"]
         steps = (np.arange(len(frame)) + 1) * (result["iterator"].iter_n // result["iterator"].epochs)

@@ -275,3 +275,20 @@ def test_controller_checkpoint_resume(tmp_path):
                  checkpoint_path=path, resume=True)
     assert second.loss_arr.shape == (3, 2)
     np.testing.assert_allclose(second.loss_arr[:2], first.loss_arr, rtol=1e-6)
+
+
+def test_attention_maps_are_causal_distributions():
+    controller = small_controller()
+    source, target = seq(2, 6, 11), seq(2, 5, 11, seed=7)
+    key_mask = np.ones((2, 1, 1, 6), dtype=np.float32)
+    key_mask[:, :, :, 4:] = 0
+    maps = controller.attention_maps(source, target, encoded_mask_arr=mx.nd.array(key_mask))
+    assert len(maps) == 2
+    for layer in maps:
+        self_weights = layer["self_attention"].asnumpy()
+        cross = layer["cross_attention"].asnumpy()
+        assert self_weights.shape == (2, 4, 5, 5) and cross.shape == (2, 4, 5, 6)
+        np.testing.assert_allclose(self_weights.sum(-1), 1.0, rtol=1e-5)
+        np.testing.assert_allclose(cross.sum(-1), 1.0, rtol=1e-5)
+        assert np.all(np.triu(np.ones((5, 5)), k=1)[None, None] * self_weights == 0)  # no look-ahead
+        assert np.all(cross[..., 4:] == 0)  # padded source positions

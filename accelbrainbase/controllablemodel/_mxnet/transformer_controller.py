@@ -354,6 +354,33 @@ class TransformerController(TransformerControllerBase):
         mask = causal if decoded_mask_arr is None else F.broadcast_mul(decoded_mask_arr > 0, causal)
         return self.decoder(dec, encoded, mask, encoded_mask_arr)
 
+    def attention_maps(self, encoded_observed_arr, decoded_observed_arr, encoded_mask_arr=None,
+                       decoded_mask_arr=None):
+        """The decoder's attention weights, per layer, in predict mode: a list of
+        ``{"self_attention": (B, head_n, T, T), "cross_attention": (B, head_n, T, S)}``
+        (the decoder's self-attention weights include the causal mask)."""
+        enc, dec, enc_mask, dec_mask = self.checked_inputs(encoded_observed_arr, decoded_observed_arr,
+                                                           encoded_mask_arr, decoded_mask_arr)
+        F = mx.nd
+        maps = []
+        with mx.autograd.predict_mode():
+            enc, dec = self.hidden(F, enc, dec)
+            encoded = self.encoder(enc, enc_mask)
+            decoder = self.decoder
+            mask = F.broadcast_mul(dec_mask > 0, causal_mask(F, dec))
+            x = decoder.embed(F, dec) if decoder.embedding_flag else dec
+            for i in range(decoder.layer_n):
+                h = decoder.self_attention_layer_norm_list[i](x)
+                layer_maps = {"self_attention": decoder.self_attention_list[i].attention_weights(h, h, mask)}
+                x = decoder.self_attention_block(F, i, x, mask)
+                h = decoder.multi_head_attention_layer_norm_list[i](x)
+                layer_maps["cross_attention"] = decoder.multi_head_attention_list[i].attention_weights(
+                    h, encoded, enc_mask)
+                x = decoder.cross_attention_block(F, i, x, encoded, enc_mask)
+                x = decoder.feed_forward_block(F, i, x)
+                maps.append(layer_maps)
+        return maps
+
     # ------------------------------------------------------------------ greedy decoding
     def generate(self, encoded_observed_arr, start_arr=None, seq_len: Optional[int] = None,
                  encoded_mask_arr=None):

@@ -75,6 +75,24 @@ class MultiHeadAttentionModel(AttentionModel):
         mask = as_mask(mask, "mask", x.shape[0], self._head_n, [(x.shape[1], m.shape[1])], ctx)
         return self(x, m, mask)
 
+    def attention_weights(self, observed_arr, memory_arr, mask=None) -> mx.nd.NDArray:
+        """The attention weights ``(B, head_n, Tq, Tk)`` (predict mode: no dropout) for the
+        given query and memory; rows sum to 1 and excluded pairs are exactly 0."""
+        from accelbrainbase.observabledata._mxnet.attention_model import MASK_LOGIT, split_heads
+
+        ctx = first_ctx(self._ctx)
+        x = as_sequence_batch(observed_arr, "observed_arr", ctx)
+        m = as_sequence_batch(memory_arr, "memory_arr", ctx)
+        self._check_pair(x, m)
+        heads = self._head_n
+        mask = as_mask(mask, "mask", x.shape[0], heads, [(x.shape[1], m.shape[1])], ctx)
+        with mx.autograd.predict_mode():
+            q = split_heads(mx.nd, self.query_dense_layer(x), heads) * ((self.depth_dim // heads) ** -0.5)
+            k = split_heads(mx.nd, self.key_dense_layer(m), heads)
+            logits = mx.nd.batch_dot(q, k, transpose_b=True).reshape((-4, -1, heads, 0, 0))
+            logits = mx.nd.broadcast_add(logits, (mask <= 0) * MASK_LOGIT)
+            return mx.nd.softmax(logits, axis=-1)
+
     def batch_loss(self, x, y):
         if x.ndim == 2:
             x = x.expand_dims(1)
