@@ -4,13 +4,17 @@ The contract's constructors default to ``ctx=mx.gpu()``. Those defaults are all 
 object :data:`DEFAULT_CTX`, so a *default* can be told apart from a GPU the caller asked for:
 
 * the default becomes the first GPU when MXNet sees one, else ``mx.cpu()``;
-* an explicit GPU context on a machine without GPUs raises a ``ValueError`` that says so
-  (instead of an ``MXNetError`` deep inside parameter initialization);
+* an explicit ``mx.gpu(i)`` on a machine without any GPU becomes ``mx.cpu()`` too, with one
+  warning: the reference's own notebooks pass ``ctx=mx.gpu()`` explicitly, and they must run
+  unchanged on a CPU-only machine;
+* an explicit GPU that does not exist on a machine *with* GPUs (``mx.gpu(3)`` on two) raises a
+  ``ValueError`` that says so (instead of an ``MXNetError`` deep inside initialization);
 * a list/tuple of contexts is kept as a list (data-parallel training splits each batch across
   them with ``gluon.utils.split_and_load``).
 """
 from __future__ import annotations
 
+import warnings
 from typing import List, Sequence, Union
 
 import mxnet as mx
@@ -39,6 +43,9 @@ def _resolve_one(ctx, arg_name: str) -> mx.Context:
         )
     if ctx.device_type == "gpu":
         n = gpu_count()
+        if n == 0:
+            _warn_cpu_fallback(arg_name, ctx)
+            return mx.cpu()
         if ctx.device_id >= n:
             raise ValueError(
                 "%s=%s asks for a GPU, but MXNet sees %d GPU(s) on this machine. Pass "
@@ -46,6 +53,17 @@ def _resolve_one(ctx, arg_name: str) -> mx.Context:
                 % (arg_name, ctx, n, arg_name, arg_name)
             )
     return ctx
+
+
+_warned_fallback = False
+
+
+def _warn_cpu_fallback(arg_name: str, ctx: mx.Context) -> None:
+    global _warned_fallback
+    if not _warned_fallback:  # once per process: every model and iterator of a notebook asks
+        _warned_fallback = True
+        warnings.warn("%s=%s asks for a GPU, but MXNet sees none on this machine; using mx.cpu() instead."
+                      % (arg_name, ctx), stacklevel=4)
 
 
 def resolve_ctx(ctx: ContextLike, arg_name: str = "ctx") -> Union[mx.Context, List[mx.Context]]:

@@ -18,9 +18,21 @@ def test_default_context_is_the_gpu_object_and_resolves_to_cpu_without_gpus():
     assert resolve_ctx(None) == mx.cpu()
 
 
-def test_an_explicit_gpu_without_gpus_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"ctx=gpu\(0\) asks for a GPU.*mx.cpu\(\)"):
-        resolve_ctx(mx.gpu(0))
+def test_an_explicit_gpu_without_gpus_falls_back_to_the_cpu_with_one_warning(monkeypatch):
+    from accelbrainbase._mxnet import context
+
+    monkeypatch.setattr(context, "_warned_fallback", False)
+    with pytest.warns(UserWarning, match=r"ctx=gpu\(0\) asks for a GPU, but MXNet sees none.*mx.cpu\(\)"):
+        assert resolve_ctx(mx.gpu(0)) == mx.cpu()
+    assert resolve_ctx([mx.gpu(0), mx.gpu(1)]) == [mx.cpu(), mx.cpu()]
+
+
+def test_a_gpu_beyond_the_machines_gpus_is_a_clear_error(monkeypatch):
+    from accelbrainbase._mxnet import context
+
+    monkeypatch.setattr(context, "gpu_count", lambda: 2)
+    with pytest.raises(ValueError, match=r"ctx=gpu\(3\) asks for a GPU, but MXNet sees 2 GPU"):
+        resolve_ctx(mx.gpu(3))
 
 
 def test_context_lists_and_wrong_types():

@@ -434,9 +434,6 @@ report(loss_arr=np.asarray(encoder_decoder.loss_arr).tolist(), test_rows=int(tes
 _COMMON: List[Tuple[str, str, str]] = [
     ("%matplotlib inline\n", "import matplotlib\nmatplotlib.use(\"Agg\")\n",
      "plotting: no notebook front end; figures go to the non-interactive Agg backend"),
-    ("ctx=mx.gpu()", "ctx=mx.cpu()",
-     "device: the notebooks ask for a GPU explicitly; on a machine without one the library "
-     "refuses an explicit mx.gpu() with a ValueError (context.py), so the test asks for the CPU"),
 ]
 
 SUBSTITUTIONS: Dict[str, List[Tuple[str, str, str]]] = {
