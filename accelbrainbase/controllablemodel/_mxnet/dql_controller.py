@@ -325,6 +325,19 @@ class DQLController(Learner, HybridBlock, ControllableModel):
         if message:
             raise ValueError(message)
 
+    def _checked_reward(self, reward, batch: int, step: int):
+        """The sampler's reward, checked finite (ValueError naming the step): a ``(B, 1)`` float32
+        numpy array when it came from the host, else the NDArray ``(B, 1)``."""
+        host = reward if not isinstance(reward, mx.nd.NDArray) else reward.asnumpy()
+        host = np.asarray(host, dtype=np.float32)
+        if host.size != batch:
+            raise ValueError("policy_sampler.observe_reward_value returned %d values at step %d; expected one "
+                             "per agent, shaped (%d, 1)." % (host.size, step, batch))
+        if not np.isfinite(host).all():
+            raise ValueError("policy_sampler.observe_reward_value returned a NaN or infinite reward at step %d: %s."
+                             % (step, host.ravel()[:8].tolist()))
+        return reward.reshape((batch, 1)) if isinstance(reward, mx.nd.NDArray) else host.reshape((batch, 1))
+
     def _as_reward(self, reward, batch: int, step: int):
         """The sampler's reward as a finite ``(B, 1)`` NDArray on the device (ValueError naming the step)."""
         ctx = first_ctx(self._ctx)
@@ -435,19 +448,26 @@ class DQLController(Learner, HybridBlock, ControllableModel):
         self._check_candidates(actions, step)
         action, _, meta_a = self._choose(actions, meta)
         batch = action.shape[0]
-        reward = self._as_reward(sampler.observe_reward_value(self._state, action, meta_data_arr=meta_a), batch, step)
+        reward = self._checked_reward(sampler.observe_reward_value(self._state, action, meta_data_arr=meta_a),
+                                      batch, step)
         # a copy, as 1.1.0 handed the sampler slices: a sampler may write into its state (pyqlearning's
         # MazePolicy moves the agent inside it), which must not change the stored action
         sampler.observe_state(state_arr=action.copy(), meta_data_arr=meta_a)
         terminal = sampler.observe_terminal(action, meta_data_arr=meta_a)
-        if not isinstance(terminal, mx.nd.NDArray):
-            terminal = mx.nd.array(np.asarray(terminal, dtype=np.float32).reshape((batch, 1)), ctx=reward.context)
+        if isinstance(reward, mx.nd.NDArray) or isinstance(terminal, mx.nd.NDArray):
+            ctx = first_ctx(self._ctx)
+            reward_terminal = mx.nd.concat(
+                *[v.reshape((batch, 1)).as_in_context(ctx) if isinstance(v, mx.nd.NDArray)
+                  else mx.nd.array(np.asarray(v, dtype=np.float32).reshape((batch, 1)), ctx=ctx)
+                  for v in (reward, terminal)], dim=1)
+        else:  # host values (an environment): one transfer for both
+            reward_terminal = mx.nd.array(np.concatenate(
+                [reward, np.asarray(terminal, dtype=np.float32).reshape((batch, 1))], axis=1), ctx=first_ctx(self._ctx))
         ended = self.recursive_learning_flag and self._advance_state(action, meta_a)
         next_actions, _ = sampler.draw_next()
         self._check_candidates(next_actions, step)
         remaining = (getattr(self, "_run_iter_n", step + 1) - step) * batch
-        self.replay_buffer.add(action, reward, next_actions, terminal.reshape((batch, 1)),
-                               rows_hint=self.replay_buffer.size + remaining)
+        self.replay_buffer.add(action, reward_terminal, next_actions, rows_hint=self.replay_buffer.size + remaining)
         if ended:
             self.stop_training = True
         self.t += 1

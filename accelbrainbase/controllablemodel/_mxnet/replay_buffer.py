@@ -10,7 +10,8 @@ from accelbrainbase._mxnet.checks import check_int
 
 
 class ReplayBuffer:
-    """A ring buffer of ``(action, reward, next candidates, terminal)`` transitions.
+    """A ring buffer of ``(action, reward, next candidates, terminal)`` transitions (reward and
+    terminal flag share one ``(rows, 2)`` array: one write per step).
 
     Storage is allocated on the first :meth:`add` (its shapes come from the first batch), with
     ``min(capacity, expected transitions)`` rows rounded down to a multiple of the batch of
@@ -34,9 +35,8 @@ class ReplayBuffer:
         rows = max(rows - rows % agents, agents)
         self.arrays = (
             mx.nd.zeros((rows,) + action.shape[1:], ctx=self.ctx),
-            mx.nd.zeros((rows, 1), ctx=self.ctx),
+            mx.nd.zeros((rows, 2), ctx=self.ctx),
             mx.nd.zeros((rows,) + next_candidates.shape[1:], ctx=self.ctx),
-            mx.nd.zeros((rows, 1), ctx=self.ctx),
         )
         self.position = 0
         self.size = 0
@@ -64,15 +64,15 @@ class ReplayBuffer:
         return (self.arrays is not None and self.arrays[0].shape[1:] == action.shape[1:]
                 and self.arrays[2].shape[1:] == next_candidates.shape[1:] and self.rows % action.shape[0] == 0)
 
-    def add(self, action, reward, next_candidates, terminal, rows_hint: Optional[int] = None) -> None:
-        """Store a batch of ``B`` transitions (``reward``, ``terminal`` shaped ``(B, 1)``)."""
+    def add(self, action, reward_terminal, next_candidates, rows_hint: Optional[int] = None) -> None:
+        """Store a batch of ``B`` transitions; ``reward_terminal`` is ``(B, 2)``: reward, terminal flag."""
         if not self.shapes_match(action, next_candidates):
             self._allocate(action, next_candidates, rows_hint)
         elif rows_hint is not None and self.rows < min(self.capacity, rows_hint) - action.shape[0]:
             self._grow(action.shape[0], rows_hint)
         agents = action.shape[0]
         begin, end = self.position, self.position + agents
-        for store, value in zip(self.arrays, (action, reward, next_candidates, terminal)):
+        for store, value in zip(self.arrays, (action, reward_terminal, next_candidates)):
             store[begin:end] = value
         self.position = end % self.rows
         self.size = min(self.size + agents, self.rows)
@@ -81,7 +81,9 @@ class ReplayBuffer:
         """``(action, reward, next candidates, terminal)`` of ``batch_size`` transitions drawn
         uniformly with replacement (indices drawn on the device)."""
         index = mx.nd.random.randint(0, self.size, shape=(batch_size,), ctx=self.ctx).astype("float32")
-        return tuple(mx.nd.take(store, index) for store in self.arrays)
+        action, reward_terminal, next_candidates = (mx.nd.take(store, index) for store in self.arrays)
+        reward, terminal = mx.nd.split(reward_terminal, num_outputs=2, axis=1)
+        return action, reward, next_candidates, terminal
 
     def clear(self) -> None:
         self.arrays = None

@@ -74,6 +74,9 @@ class DQNController(DQLController):
     def gather_candidates(arrays, key):
         """Element ``[b, key[b]]`` of each ``(B, P, ...)`` array, as ``(B, ...)`` arrays (one ``take`` each)."""
         batch, possible = arrays[0].shape[:2]
+        if batch == 1:  # one agent (an environment): a slice, no index array to copy to the device
+            k = int(key[0])
+            return [arr.slice_axis(axis=1, begin=k, end=k + 1).reshape((1,) + arr.shape[2:]) for arr in arrays]
         flat_index = mx.nd.array(np.arange(batch) * possible + key, ctx=arrays[0].context)
         return [mx.nd.take(arr.reshape((batch * possible,) + arr.shape[2:]), flat_index.as_in_context(arr.context))
                 for arr in arrays]
