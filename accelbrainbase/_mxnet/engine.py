@@ -22,6 +22,9 @@ implements every hook with a back-propagation default):
 ``epoch_metrics() -> {name: value}``
     model-level numbers recorded at each epoch's end (a weight matrix's orthonormality,
     the active layer of a stack); optional.
+``on_epoch_end(state)``
+    after the epoch's row is in the history (and its checkpoint written): early-stopping rules
+    that read the history, schedules of a learner's own; optional.
 ``trainers() -> {name: gluon.Trainer}`` and ``set_learning_rate(rate)``
     every optimiser, re-rated by the schedule, checkpointed and restored.
 ``checkpoint_arrays()`` / ``restore_checkpoint_arrays(arrays)``
@@ -337,7 +340,8 @@ def fit(
                     _close_epoch(learner, state, sums, step_records, last_batch, bar, checkpoint_every,
                                  final=stop or state.epoch + 1 >= state.epochs)
                     sums, step_records, in_epoch = _Sums(), [], 0
-                    state.stopped_early = stop
+                    stop = bool(getattr(learner, "stop_training", False))  # on_epoch_end may stop it
+                    state.stopped_early = stop and state.epoch + 1 < state.epochs
                     if stop or state.epoch + 1 >= state.epochs:
                         break  # ``epoch`` stays the last one trained
                     state.epoch += 1
@@ -396,3 +400,6 @@ def _close_epoch(learner, state: FitState, sums: _Sums, step_records, last_batch
             "epoch": state.epoch, "learning_rate": state.learning_rate, "history": state.history.state(),
             "model": owner, "initial_learning_rate": learner.learning_schedule.learning_rate,
         }, extra_arrays=learner.checkpoint_arrays())
+    on_epoch_end = getattr(learner, "on_epoch_end", None)
+    if callable(on_epoch_end):
+        on_epoch_end(state)

@@ -257,6 +257,10 @@ class Learner:
         self.fit_state = state
         self._history = state.history
 
+    def on_epoch_end(self, state: FitState) -> None:
+        """Called by the engine after each epoch's history row (and checkpoint) is written; set
+        ``stop_training`` here to end the run early (nothing by default)."""
+
     def on_fit_end(self, state: FitState) -> None:
         """Called by the engine after the last step (also after an interruption)."""
 

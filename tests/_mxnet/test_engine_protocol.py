@@ -174,6 +174,22 @@ def test_an_environment_ends_the_run_when_the_learner_says_so():
     assert learner.fit_state.step < 10_000 and learner.loss_history.step_column("reward")[-1] == 1.0
 
 
+class EarlyStopping(ChainQLearner):
+    """Stops once an epoch's mean reward reaches a threshold, reading the history in on_epoch_end."""
+
+    def on_epoch_end(self, state):
+        if state.history.column("reward")[-1] >= 0.2:
+            self.stop_training = True
+
+
+def test_on_epoch_end_reads_the_history_and_can_stop_the_run():
+    learner = EarlyStopping(Chain(), epsilon=0.1, seed=2)
+    fit(learner, StepSource(20_000, steps_per_epoch=100))
+    rewards = learner.loss_history.column("reward")
+    assert learner.fit_state.stopped_early and rewards[-1] >= 0.2 and (rewards[:-1] < 0.2).all()
+    assert learner.fit_state.step < 20_000
+
+
 # ---------------------------------------------------------------------- protocol errors
 class NotALearner:
     pass
