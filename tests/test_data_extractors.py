@@ -75,9 +75,13 @@ def test_mxnet_extract_is_float32_ndarray_on_the_resolved_context(digits_png_dir
         extractor.ctx = mx.cpu()
 
 
-def test_mxnet_extractor_rejects_a_gpu_on_a_cpu_machine():
-    with pytest.raises(ValueError, match="ctx"):
-        MxImageExtractor(8, 8, 1, ctx=mx.gpu(0))
+def test_mxnet_extractor_rejects_a_context_that_is_not_one():
+    with pytest.raises(TypeError, match="ctx must be an mxnet.Context"):
+        MxImageExtractor(8, 8, 1, ctx="gpu")
+
+
+def test_mxnet_extractor_on_an_explicit_gpu_without_gpus_reads_to_the_cpu():
+    assert MxImageExtractor(8, 8, 1, ctx=mx.gpu(0)).ctx == mx.cpu()
 
 
 def test_labeled_csv_extractor_splits_features_and_labels(digits_csv, digits_arrays):
