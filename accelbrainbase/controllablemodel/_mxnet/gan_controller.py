@@ -8,8 +8,8 @@ builds a :class:`~accelbrainbase._mxnet.sources.StepSource` of ``iter_n`` iterat
    batch each (the generator is not updated);
 2. ``train_by_feature_matching(k_step)``: with a ``feature_matching_loss``, one *generator*
    update that matches the discriminator's mean features of true and generated batches;
-3. ``train_generator()``: one generator update through the discriminator (held fixed, in
-   predict mode).
+3. ``train_generator()``: one generator update through the discriminator (held fixed; train
+   mode, as in its own step: ``judge_generated``).
 
 Every update goes through :func:`accelbrainbase._mxnet.learner.optimise`. Subclasses
 (the AAE/EBGAN/EBAAE controllers here, pygan's controllers downstream) override the hooks and
@@ -101,6 +101,8 @@ class GANController(Learner, HybridBlock, ControllableModel):
         "true_sampler", "generative_model", "discriminative_model", "generator_loss", "discriminator_loss",
         "feature_matching_loss"}
     log_steps = True
+    #: run the fixed discriminator in predict mode inside generator updates (see ``judge_generated``)
+    generator_step_predict_mode = False
 
     def __init__(self, true_sampler, generative_model, discriminative_model, generator_loss, discriminator_loss,
                  feature_matching_loss=None, optimizer_name="SGD", learning_rate=1e-05, learning_attenuate_rate=1.0,
@@ -400,18 +402,27 @@ class GANController(Learner, HybridBlock, ControllableModel):
         loss, generated_arr = optimise(self.generator_trainer, true_feature.shape[0], compute, ignore_stale_grad=True)
         return self._out(loss.mean())
 
+    def judge_generated(self, generated_arr):
+        """The discriminator's output for a generated batch inside a generator update: the
+        discriminator is held fixed (not stepped) but runs in the same mode as in its own step
+        (train mode: batch-norm batch statistics), so the generator climbs the function the
+        discriminator was trained as. ``generator_step_predict_mode = True`` uses predict mode
+        (running statistics) instead; with batch norm in the discriminator that makes the
+        generator chase a different function and a DCGAN on MNIST then collapses to blobs."""
+        if self.generator_step_predict_mode:
+            with autograd.predict_mode():
+                return self.discriminative_model.inference(generated_arr)
+        return self.discriminative_model.inference(generated_arr)
+
     def train_generator(self):
-        """One generator update on ``generator_loss(D(G(z)))`` (discriminator in predict mode);
+        """One generator update on ``generator_loss(D(G(z)))`` (discriminator fixed, see ``judge_generated``);
         returns ``(loss, mean posterior of generated)``.
 
         Generator updates skip parameters the loss does not reach (``ignore_stale_grad=True``):
         an auto-encoding generator's feature-matching update touches only the encoder."""
-        model = self.discriminative_model
 
         def compute():
-            generated_arr = self.draw_generated()
-            with autograd.predict_mode():
-                posterior = model.inference(generated_arr)
+            posterior = self.judge_generated(self.draw_generated())
             return apply_loss(self.generator_loss, posterior), posterior
 
         loss, posterior = optimise(self.generator_trainer, self.generated_rows(), compute, ignore_stale_grad=True)

@@ -80,8 +80,7 @@ class AAEController(GANController):
 
     def generator_objective(self, generated_arr, observed_arr, decoded_arr):
         """Per-sample generator loss: adversarial term on the codes + reconstruction."""
-        with autograd.predict_mode():
-            posterior = self.discriminative_model.inference(generated_arr)
+        posterior = self.judge_generated(generated_arr)
         adversarial = apply_loss(self.generator_loss, posterior)
         reconstruction = apply_loss(self.reconstruction_loss, observed_arr, decoded_arr)
         return adversarial.reshape((-1,)) + reconstruction.reshape((-1,)), posterior

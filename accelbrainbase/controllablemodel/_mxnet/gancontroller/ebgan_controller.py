@@ -1,7 +1,6 @@
 """Energy-based GANs (Zhao, Mathieu & LeCun 2016)."""
 from __future__ import annotations
 
-from mxnet import autograd
 
 from accelbrainbase._mxnet.context import DEFAULT_CTX
 from accelbrainbase._mxnet.learner import optimise
@@ -29,12 +28,9 @@ class EBGANController(GANController):
 
     def train_generator(self):
         """One generator update on the energy of generated samples; returns ``(energy, energy)``."""
-        model = self.discriminative_model
 
         def compute():
-            generated_arr = self.draw_generated()
-            with autograd.predict_mode():
-                energy = model.inference(generated_arr)
+            energy = self.judge_generated(self.draw_generated())
             return energy.reshape((-1,))
 
         energy = optimise(self.generator_trainer, self.generated_rows(), compute, ignore_stale_grad=True)

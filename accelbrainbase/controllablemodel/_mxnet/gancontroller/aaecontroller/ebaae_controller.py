@@ -1,7 +1,6 @@
 """Energy-based adversarial auto-encoders."""
 from __future__ import annotations
 
-from mxnet import autograd
 
 from accelbrainbase._mxnet.context import DEFAULT_CTX
 from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss
@@ -28,7 +27,6 @@ class EBAAEController(AAEController):
 
     def generator_objective(self, generated_arr, observed_arr, decoded_arr):
         """Per-sample energy of the codes + reconstruction."""
-        with autograd.predict_mode():
-            energy = self.discriminative_model.inference(generated_arr)
+        energy = self.judge_generated(generated_arr)
         reconstruction = apply_loss(self.reconstruction_loss, observed_arr, decoded_arr)
         return energy.reshape((-1,)) + reconstruction.reshape((-1,)), energy
