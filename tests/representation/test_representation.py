@@ -154,6 +154,26 @@ def test_drcn_rejects_other_iterators_and_target_of_other_shape(digits_arrays, d
         DRCNetworks(model.convolutional_auto_encoder, L2NormLoss(), ctx=mx.cpu())
 
 
+def test_drcn_adapt_batch_norm_takes_the_domain_statistics_and_keeps_parameters(digits_arrays):
+    model = drcn()
+    x = nd.array(1.0 - digits_arrays["x_test"].reshape(-1, 1, 8, 8))  # another domain: inverted digits
+    model.inference(x[:10])
+    encoder = model.convolutional_auto_encoder.encoder
+    weights = encoder.hidden_units_list[0].weight.data().asnumpy().copy()
+    activations = nd.relu(encoder.hidden_units_list[0](x)).asnumpy()
+    model.adapt_batch_norm(x, batch_size=len(x), passes=100)
+    norm = encoder.hidden_batch_norm_list[0]
+    np.testing.assert_allclose(norm.running_mean.data().asnumpy(), activations.mean(axis=(0, 2, 3)), rtol=0.02,
+                               atol=1e-3)
+    np.testing.assert_allclose(norm.running_var.data().asnumpy(), activations.var(axis=(0, 2, 3)), rtol=0.05,
+                               atol=1e-3)
+    np.testing.assert_array_equal(encoder.hidden_units_list[0].weight.data().asnumpy(), weights)
+    with pytest.raises(TypeError, match="observed_arr"):
+        model.adapt_batch_norm(x.asnumpy())
+    with pytest.raises(ValueError, match="observed_arr"):
+        model.adapt_batch_norm(x.reshape((len(x), -1)))
+
+
 def test_drcn_loss_values_and_clipping():
     pred = nd.array([[2.0, 0.0], [0.0, 2.0]])
     label = nd.array([[1.0, 0.0], [1.0, 0.0]])

@@ -18,17 +18,6 @@ from accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.convolutio
     ConvolutionalAutoEncoder
 
 
-class _TrainerGroup:
-    """Steps several trainers after one backward pass (what :func:`optimise` calls ``step`` on)."""
-
-    def __init__(self, trainers) -> None:
-        self.trainers = [t for t in trainers if t is not None]
-
-    def step(self, batch_size) -> None:
-        for trainer in self.trainers:
-            trainer.step(batch_size)
-
-
 class DRCNetworks(GraphLossMixin, ConvolutionalNeuralNetworks):
     """A shared convolutional encoder with two heads: ``output_nn`` classifies labelled
     source-domain images, the auto-encoder's decoder reconstructs unlabelled target-domain
@@ -154,7 +143,8 @@ class DRCNetworks(GraphLossMixin, ConvolutionalNeuralNetworks):
         return {name: trainer for name, trainer in found.items() if trainer is not None}
 
     def step_trainer(self):
-        return _TrainerGroup([self.trainer, self.output_nn_trainer])
+        """Both trainers step after the one backward pass of the combined loss."""
+        return [trainer for trainer in (self.trainer, self.output_nn_trainer) if trainer is not None]
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """Re-rate both trainers (0 once ``tol`` has frozen learning)."""
@@ -182,6 +172,38 @@ class DRCNetworks(GraphLossMixin, ConvolutionalNeuralNetworks):
     def inference_auto_encoder(self, observed_arr):
         """The auto-encoder's reconstruction of ``observed_arr``."""
         return self.convolutional_auto_encoder.inference(observed_arr)
+
+    def adapt_batch_norm(self, observed_arr, batch_size: int = 500, passes: int = 20) -> None:
+        """Re-estimate the moving statistics of every ``BatchNorm`` in the shared encoder on
+        ``observed_arr`` (B, C, H, W): "AdaBN" (Li et al., 2016), batch normalisation with the
+        statistics of the domain being classified.
+
+        Training normalises each domain by its own batch statistics (the encoder is called once
+        per domain), but the moving averages mix both domains; call this with unlabelled target
+        images before classifying target data. The encoder runs ``passes`` times over the array
+        in training mode; MXNet updates the moving averages in the backward pass, so each chunk is
+        back-propagated too, but no trainer steps: parameters do not change (their gradients are
+        overwritten by the next training step). Dropout in the encoder is active during the passes.
+
+        Raises:
+            TypeError: ``observed_arr`` is not an NDArray.
+            ValueError: ``observed_arr`` is not 4-D, or ``batch_size``/``passes`` < 1.
+        """
+        from mxnet import autograd
+
+        check_type(observed_arr, mx.nd.NDArray, "observed_arr")
+        if observed_arr.ndim != 4:
+            raise ValueError("observed_arr must be (B, C, H, W) images; got shape %s." % (observed_arr.shape,))
+        check_number(batch_size, "batch_size", minimum=1)
+        check_number(passes, "passes", minimum=1)
+        encoder = self.convolutional_auto_encoder.encoder
+        n, size = observed_arr.shape[0], int(batch_size)
+        for _ in range(int(passes)):
+            for start in range(0, n, size):
+                with autograd.record():
+                    features = encoder.forward_propagation(mx.nd, observed_arr[start:start + size])
+                features.backward()
+        mx.nd.waitall()
 
     def compute_loss(self, decoded_arr, prob_arr, batch_observed_arr, batch_target_arr):
         """``drcn_loss(decoded, prob, observed, target)`` → ``(total, classification, reconstruction)``."""
