@@ -45,6 +45,85 @@ def _check_rate(value, name: str) -> float:
     return value
 
 
+#: flags of every cached graph here (shapes are stable between steps)
+_STATIC = [("static_alloc", True), ("static_shape", True)]
+
+
+def _cached_graph(kernels: dict, key, build):
+    """``(CachedOp, input names, symbol)`` for ``key``, built once by ``build()``."""
+    kernel = kernels.get(key)
+    if kernel is None:
+        symbol = build()
+        kernel = (mx.nd.CachedOp(symbol, _STATIC), symbol.list_inputs(), symbol)
+        kernels[key] = kernel
+    return kernel
+
+
+def _output_shapes(kernels: dict, key, symbol, shapes: dict) -> list:
+    """The graph's output shapes for these input shapes (inferred once per shape set)."""
+    shape_key = ("shapes", key, tuple(sorted(shapes.items())))
+    found = kernels.get(shape_key)
+    if found is None:
+        found = symbol.infer_shape(**shapes)[1]
+        kernels[shape_key] = found
+    return found
+
+
+def run_stack_step(layers: list, trained: list, v0: mx.nd.NDArray, rate: mx.nd.NDArray, loss_block, kernels: dict,
+                   clip: bool = False):
+    """One learning step of the RBMs ``layers`` (bottom first; a single RBM is ``[rbm]``) as one
+    cached graph (:func:`_energy.stack_step_symbol`): the trained layers' new parameters and
+    persistent chains are written over the old ones; nothing waits for the device.
+
+    Returns ``(hidden, reconstruction, loss)`` of the last trained layer (``loss`` is ``None``
+    without ``loss_block``).
+    """
+    top = max(i for i, flag in enumerate(trained) if flag)
+    layers = layers[:top + 1]
+    specs = tuple(layer.layer_spec() for layer in layers)
+    key = ("step", specs, tuple(trained[:top + 1]), loss_block, clip)
+    op, names, symbol = _cached_graph(
+        kernels, key, lambda: _energy.stack_step_symbol(specs, trained[:top + 1], loss_block, clip))
+    ctx, batch = v0.context, v0.shape[0]
+    inputs = {"data": v0, "rate": rate}
+    starting = [i for i, layer in enumerate(layers) if trained[i] and layer.persistent_flag
+                and (layer._chain is None or layer._chain.shape[0] != batch)]
+    in_place, chains = [], []
+    x = v0
+    for i, layer in enumerate(layers):
+        weight, hidden_bias, visible_bias = layer._param_arrays()
+        inputs.update({"w%d" % i: weight, "c%d" % i: hidden_bias, "b%d" % i: visible_bias})
+        if i in starting:
+            layer._chain = layer._initial_chain(x)  # once per run, from this layer's input features
+        if trained[i]:
+            in_place += [weight, hidden_bias, visible_bias]
+            if layer.persistent_flag:
+                inputs["chain%d" % i] = layer._chain
+                chains.append(layer._chain)
+        if starting and i < max(starting):
+            x = _energy.hidden_probabilities(mx.nd, x, weight, hidden_bias, layer.hidden_dim)
+    shapes = _output_shapes(kernels, key, symbol, {name: inputs[name].shape for name in names})
+    fresh = [mx.nd.empty(shape, ctx=ctx) for shape in shapes[len(in_place):len(shapes) - len(chains)]]
+    op(*[inputs[name] for name in names], out=in_place + fresh + chains)
+    hidden, reconstruction = fresh[0], fresh[1]
+    return hidden, reconstruction, (fresh[2] if loss_block is not None else None)
+
+
+def run_stack_evaluation(layers: list, v: mx.nd.NDArray, loss_block, clip: bool, pseudo_log_likelihood: bool,
+                         kernels: dict) -> list:
+    """Predict-mode ``[loss, free energy of each layer..., (pseudo-log-likelihood)]`` of a stack,
+    each ``(B,)``, from one cached graph (:func:`_energy.stack_evaluation_symbol`)."""
+    specs = tuple(layer.layer_spec() for layer in layers)
+    key = ("evaluation", specs, loss_block, clip, pseudo_log_likelihood)
+    op, names, _ = _cached_graph(
+        kernels, key, lambda: _energy.stack_evaluation_symbol(specs, loss_block, clip, pseudo_log_likelihood))
+    inputs = {"data": v}
+    for i, layer in enumerate(layers):
+        inputs.update(zip(("w%d" % i, "c%d" % i, "b%d" % i), layer._param_arrays()))
+    outputs = op(*[inputs[name] for name in names])
+    return outputs if isinstance(outputs, list) else [outputs]
+
+
 class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
     """A restricted Boltzmann machine trained by contrastive divergence.
 
@@ -398,66 +477,51 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         return weight, visible_bias, hidden_bias
 
     # ------------------------------------------------------------------ contrastive divergence
-    def _cd_kernel(self, with_loss: bool):
-        """The cached graph of one CD step (built once per configuration) and its input names."""
-        # keyed by the loss object itself (held by the key, so no other object can take its place)
-        key = (with_loss, self.computable_loss if with_loss else None)
-        kernel = self._kernels.get(key)
-        if kernel is None:
-            symbol = _energy.cd_symbol(self._hidden_dim, self._k, self._persistent_flag, self.gaussian_visible,
-                                       self._visible_dropout_rate, self._hidden_dropout_rate,
-                                       self.computable_loss if with_loss else None)
-            kernel = (mx.nd.CachedOp(symbol), symbol.list_inputs())
-            self._kernels[key] = kernel
-        return kernel
+    def layer_spec(self) -> _energy.LayerSpec:
+        """What the fused CD and evaluation graphs need to know about this layer."""
+        return _energy.LayerSpec(self._visible_dim, self._hidden_dim, self._k, self._persistent_flag,
+                                 self.gaussian_visible, self._visible_dropout_rate, self._hidden_dropout_rate)
+
+    def _rate_array(self, batch: int) -> mx.nd.NDArray:
+        """``learning_rate / batch`` as a ``(1, 1)`` array on the context (cached: no op per step)."""
+        key = (self._cd_learning_rate, batch)
+        cached = self.__dict__.get("_rate_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, mx.nd.full((1, 1), self._cd_learning_rate / batch, ctx=first_ctx(self._ctx)))
+            self.__dict__["_rate_cache"] = cached
+        return cached[1]
+
+    def _initial_chain(self, v: mx.nd.NDArray) -> mx.nd.NDArray:
+        """Hidden samples of ``v`` (the start of a persistent chain), ``(B, H)``."""
+        weight, hidden_bias, _ = self._param_arrays()
+        return _energy.bernoulli(_energy.hidden_probabilities(mx.nd, v, weight, hidden_bias, self._hidden_dim))
 
     def contrastive_divergence(self, v0: mx.nd.NDArray, with_loss: bool = False):
         """One CD-k (or PCD-k) update of ``W``, ``b`` and ``c`` on the batch ``v0`` ``(B, V)``.
 
-        The whole step (positive phase, ``k`` Gibbs steps, batch-mean gradients) runs as one
-        cached graph; the parameters are then incremented in place. Nothing waits for the device.
+        The whole step (positive phase, ``k`` Gibbs steps, batch-mean gradients *and* the
+        parameter update ``+= learning_rate / B · direction``) runs as one cached graph whose new
+        parameters are written over the old ones. Nothing waits for the device.
 
         Args:
             v0: ``(B, visible_dim)`` float32 on the model's context (see ``_as_visible``).
-            with_loss: also compute ``computable_loss(reconstruction, v0)`` (inside the graph
-                when the loss is a Gluon loss).
+            with_loss: also compute ``computable_loss(reconstruction, v0)`` inside the graph.
         Returns:
             ``(hidden, reconstruction, loss)``: ``P(h = 1 | v0)`` ``(B, H)``, the mean-field
             reconstruction ``(B, V)`` (both with the parameters before the update) and the
             per-sample loss ``(B,)`` (``None`` unless ``with_loss``).
         """
-        weight, hidden_bias, visible_bias = self._param_arrays()
-        batch = v0.shape[0]
-        in_graph = with_loss and isinstance(self.computable_loss, gluon.loss.Loss)
-        inputs = {"data": v0, "weight": weight, "hidden_bias": hidden_bias, "visible_bias": visible_bias}
-        if self._persistent_flag:
-            if self._chain is None or self._chain.shape[0] != batch:
-                self._chain = _energy.bernoulli(
-                    _energy.hidden_probabilities(mx.nd, v0, weight, hidden_bias, self._hidden_dim))
-            inputs["chain"] = self._chain
-        kernel, names = self._cd_kernel(in_graph)
-        outputs = kernel(*[inputs[name] for name in names])
-        # one fused in-place update of W, c and b: param -= (-rate) * ascent direction
-        rate = -self._cd_learning_rate / batch
-        mx.nd.multi_sgd_update(weight, outputs[0], hidden_bias, outputs[1], visible_bias, outputs[2],
-                               lrs=(rate, rate, rate), wds=(0.0, 0.0, 0.0), num_weights=3,
-                               out=[weight, hidden_bias, visible_bias])
-        hidden, reconstruction = outputs[3], outputs[4]
-        if self._persistent_flag:
-            self._chain = outputs[-1]
-        loss = None
-        if in_graph:
-            loss = outputs[5]
-        elif with_loss:
-            loss = self.compute_loss(reconstruction, v0)
-        return hidden, reconstruction, loss
+        return run_stack_step([self], [True], v0, self._rate_array(v0.shape[0]),
+                              self.computable_loss if with_loss else None, self._kernels)
 
     # ------------------------------------------------------------------ engine hooks
     def on_fit_start(self, state) -> None:
-        """A new run starts a new negative chain and checks its first batch's value range."""
+        """A new run starts a new negative chain and checks its first batch's value range (and its
+        test split's, once, at the first evaluation)."""
         super().on_fit_start(state)
         self._chain = None
         self._first_batch_checked = False
+        self._test_split_checked = False
         self._clip_visible = self._range_warned = False
 
     def trainers(self) -> dict:
@@ -465,8 +529,8 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         return {}
 
     def _training_batch(self, batch) -> mx.nd.NDArray:
-        """The batch's input as ``(B, V)``; the range of the first batch of a run is checked now,
-        later ones at the end of each epoch (no host synchronisation per step)."""
+        """The batch's input as ``(B, V)``; the range of the first batch of a run is checked now
+        (one host synchronisation per run, none per step)."""
         v0 = self._as_visible(batch[0], "iteratable_data's training batch", check_range=not self._first_batch_checked)
         self._first_batch_checked = True
         if self._clip_visible:
@@ -479,21 +543,36 @@ class RestrictedBoltzmannMachines(Learner, HybridBlock, ObservableData):
         v0 = self._training_batch(batch)
         return self.contrastive_divergence(v0, with_loss=True)[2]
 
+    def _check_test_range(self, batch) -> None:
+        """Bernoulli visibles: the value range of the test data, checked without a host
+        synchronisation per test block: the whole test split once per run when the source can
+        enumerate it, else the evaluated tuple (its training and test parts)."""
+        if self.gaussian_visible or getattr(self, "_test_split_checked", False):
+            return
+        state = self.fit_state
+        blocks = state.source.test_batches() if state is not None else None
+        if blocks is None:
+            arrays = [self._as_visible(batch[0], "iteratable_data's training batch", check_range=False),
+                      self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)]
+        else:
+            arrays = [self._as_visible(block[2], "iteratable_data's test split", check_range=False)
+                      for block in blocks]
+            self._test_split_checked = True
+        if arrays:
+            self._check_range("iteratable_data's test split" if blocks is not None else "iteratable_data's batches",
+                              *arrays)
+
     def evaluation_step(self, batch):
-        """Reconstruction loss ``(B,)`` of the test batch ``batch[2]`` and its mean free energy (and,
-        for Bernoulli visibles, pseudo-log-likelihood); also checks the batch's value range."""
+        """Reconstruction loss ``(B,)`` of the test batch ``batch[2]`` and its free energy (and,
+        for Bernoulli visibles, pseudo-log-likelihood), computed by one cached graph."""
+        self._check_test_range(batch)
         test_v = self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)
-        train_v = self._as_visible(batch[0], "iteratable_data's training batch", check_range=False)
-        self._check_range("iteratable_data's batches", train_v, test_v)
-        weight, hidden_bias, visible_bias = self._param_arrays()
-        hidden = _energy.hidden_probabilities(mx.nd, test_v, weight, hidden_bias, self._hidden_dim)
-        reconstruction = _energy.visible_means(mx.nd, hidden, weight, visible_bias, self.gaussian_visible)
-        metrics = {"free_energy": _energy.free_energy(test_v, weight, visible_bias, hidden_bias,
-                                                      self.gaussian_visible).mean()}
+        outputs = run_stack_evaluation([self], test_v, self.computable_loss, self._clip_visible,
+                                       not self.gaussian_visible, self._kernels)
+        metrics = {"free_energy": outputs[1]}
         if not self.gaussian_visible:
-            metrics["pseudo_log_likelihood"] = _energy.pseudo_log_likelihood(
-                test_v, weight, visible_bias, hidden_bias).mean()
-        return self.compute_loss(reconstruction, test_v), metrics
+            metrics["pseudo_log_likelihood"] = outputs[2]
+        return outputs[0], metrics
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """The engine's (decayed) rate becomes the CD learning rate."""

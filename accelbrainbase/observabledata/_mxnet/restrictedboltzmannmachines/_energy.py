@@ -8,6 +8,8 @@ batches; none synchronises with the host.
 """
 from __future__ import annotations
 
+from typing import NamedTuple, Sequence
+
 import mxnet as mx
 
 NDArray = mx.nd.NDArray
@@ -69,53 +71,180 @@ def _column_sums(S, rows, ones_column):
     return S.reshape(S.dot(ones_column, rows, transpose_a=True), shape=(-1,))
 
 
-def cd_symbol(num_hidden: int, k: int, persistent: bool, gaussian: bool, visible_dropout_rate: float,
-              hidden_dropout_rate: float, loss_block=None) -> mx.sym.Symbol:
-    """The graph of one CD-k (or PCD-k) step, to be run as a single ``CachedOp``.
+# ---------------------------------------------------------------------- fused graphs
+class LayerSpec(NamedTuple):
+    """What the fused graphs need to know about one RBM layer."""
 
-    Inputs (by name): ``data (B, V)``, ``weight (H, V)``, ``hidden_bias (H,)``,
-    ``visible_bias (V,)`` and, when ``persistent``, ``chain (B, H)`` (the hidden samples the
-    negative chain continues from).
+    num_visible: int
+    num_hidden: int
+    k: int = 1
+    persistent: bool = False
+    gaussian: bool = False
+    visible_dropout_rate: float = 0.0
+    hidden_dropout_rate: float = 0.0
 
-    Outputs (in order): the batch *sums* of the CD statistics, i.e. the log-likelihood ascent
-    directions ``Σ(h⁺ v⁺ᵀ - h⁻ v⁻ᵀ)`` ``(H, V)``, ``Σ(h⁺ - h⁻)`` ``(H,)`` and ``Σ(v⁺ - v⁻)``
-    ``(V,)`` (scale by ``learning_rate / B`` to update); ``hidden (B, H)`` = ``P(h | data)`` and
-    the mean-field ``reconstruction (B, V)``, both with the parameters before the step; then
-    ``loss (B,)`` = ``loss_block(reconstruction, data)`` when a (hybridizable) loss block is
-    given; then the new ``chain (B, H)`` when ``persistent``.
 
-    Visible means (not samples) are used in the negative phase; hidden states are sampled
-    between Gibbs steps. Dropout masks units without rescaling.
+def _row_sums(S, rows, width: int):
+    """``Σ_columns rows`` as ``(B,)`` through a matrix-vector product (MXNet's CPU reductions are
+    about ten times slower than a product with a column of ones)."""
+    return S.reshape(S.dot(rows, S.ones(shape=(width, 1))), shape=(-1,))
+
+
+def _visible_means_t(S, h, weight_t, visible_bias, num_visible: int, gaussian: bool):
+    """:func:`visible_means` from the transposed weight ``(V, H)``: one fully-connected product with
+    the bias added inside it (cheaper on the CPU than a product followed by a broadcast add)."""
+    pre = S.FullyConnected(h, weight_t, visible_bias, num_hidden=num_visible)
+    return pre if gaussian else S.Activation(pre, act_type="sigmoid")
+
+
+def reconstruction_loss(S, loss_block, reconstruction, data, width: int):
+    """``loss_block(reconstruction, data)`` inside a graph; per sample, ``(B,)``.
+
+    ``L2NormLoss`` (the library's and the reference's usual choice) is computed with a
+    matrix-vector product instead of MXNet's slow CPU mean reduction; the value is the same.
     """
-    S = mx.sym
-    data, weight = S.var("data"), S.var("weight")
-    hidden_bias, visible_bias = S.var("hidden_bias"), S.var("visible_bias")
+    from accelbrainbase.computableloss._mxnet.l2_norm_loss import _EPSILON, L2NormLoss
+
+    if type(loss_block) is L2NormLoss and loss_block._batch_axis == 0:
+        mean_square = _row_sums(S, S.square(reconstruction - data), width) / float(width)
+        loss = S.sqrt(mean_square + _EPSILON)
+        weight = loss_block._weight
+        return loss if weight is None or weight == 1.0 else loss * weight
+    return loss_block(reconstruction, data)
+
+
+def _cd_layer(S, spec: LayerSpec, data, weight, hidden_bias, visible_bias, rate, chain):
+    """One CD-k (PCD-k) step of one layer inside a graph.
+
+    Returns ``(new_weight, new_hidden_bias, new_visible_bias, hidden, reconstruction, new_chain)``;
+    ``hidden`` = ``P(h | data)`` and ``reconstruction`` = its mean-field visible means, both with
+    the parameters before the step. Every node that reads a parameter is upstream of the node
+    that writes its new value, so the new values may be written over the inputs' memory.
+    """
     observed = data
-    if visible_dropout_rate > 0:
-        observed = data * (S.random.uniform_like(data) >= visible_dropout_rate)
-    hidden0 = hidden_probabilities(S, observed, weight, hidden_bias, num_hidden)
-    reconstruction = visible_means(S, hidden0, weight, visible_bias, gaussian)
-    positive = hidden0
-    keep = None
-    if hidden_dropout_rate > 0:
-        keep = S.random.uniform_like(hidden0) >= hidden_dropout_rate
+    if spec.visible_dropout_rate > 0:
+        observed = data * (S.random.uniform_like(data) >= spec.visible_dropout_rate)
+    hidden0 = hidden_probabilities(S, observed, weight, hidden_bias, spec.num_hidden)
+    positive, keep = hidden0, None
+    if spec.hidden_dropout_rate > 0:
+        keep = S.random.uniform_like(hidden0) >= spec.hidden_dropout_rate
         positive = hidden0 * keep
-    state = S.var("chain") if persistent else S.random.uniform_like(positive) < positive
-    for step in range(k):
-        visible = visible_means(S, state, weight, visible_bias, gaussian)
-        negative = hidden_probabilities(S, visible, weight, hidden_bias, num_hidden)
+    state = chain if spec.persistent else S.random.uniform_like(positive) < positive
+    # the first Gibbs step and the reconstruction share one product with W: (2B, H) x (H, V)
+    weight_t = S.transpose(weight)
+    both = _visible_means_t(S, S.concat(hidden0, state, dim=0), weight_t, visible_bias, spec.num_visible,
+                            spec.gaussian)
+    reconstruction, visible = S.split(both, num_outputs=2, axis=0)
+    for step in range(spec.k):
+        if step > 0:
+            visible = _visible_means_t(S, state, weight_t, visible_bias, spec.num_visible, spec.gaussian)
+        negative = hidden_probabilities(S, visible, weight, hidden_bias, spec.num_hidden)
         if keep is not None:
             negative = negative * keep
-        if step < k - 1 or persistent:
+        if step < spec.k - 1 or spec.persistent:
             state = S.random.uniform_like(negative) < negative
+    # W += rate * (h+ᵀ v+ - h-ᵀ v-) as two BLAS gemm accumulations, no separate optimiser call
+    scaled_positive, scaled_negative = S.broadcast_mul(positive, rate), S.broadcast_mul(negative, rate)
+    new_weight = S.linalg.gemm(scaled_positive, observed, weight, transpose_a=True, alpha=1.0, beta=1.0)
+    new_weight = S.linalg.gemm(scaled_negative, visible, new_weight, transpose_a=True, alpha=-1.0, beta=1.0)
     ones_column = S.ones_like(S.slice_axis(data, axis=1, begin=0, end=1))
-    weight_direction = (S.dot(positive, observed, transpose_a=True)
-                        - S.dot(negative, visible, transpose_a=True))
-    hidden_direction = _column_sums(S, positive - negative, ones_column)
-    visible_direction = _column_sums(S, observed - visible, ones_column)
-    outputs = [weight_direction, hidden_direction, visible_direction, hidden0, reconstruction]
+    new_hidden_bias = hidden_bias + _column_sums(S, scaled_positive - scaled_negative, ones_column)
+    new_visible_bias = visible_bias + S.broadcast_mul(_column_sums(S, observed - visible, ones_column),
+                                                      S.reshape(rate, shape=(1,)))
+    return new_weight, new_hidden_bias, new_visible_bias, hidden0, reconstruction, state
+
+
+def stack_step_symbol(layers: Sequence[LayerSpec], trained: Sequence[bool], loss_block=None,
+                      clip: bool = False) -> mx.sym.Symbol:
+    """One learning step of a stack of RBMs (a single RBM is a stack of one) as one graph.
+
+    Layers whose ``trained`` flag is False only pass their features ``P(h | ·)`` up; each trained
+    layer takes one CD-k (PCD-k) step on the features of the layer below, and its parameters
+    are updated inside the graph (``+= rate · CD direction``). The reconstruction of the last
+    trained layer is decoded down to the input through the layers below it (trained ones with
+    their new parameters).
+
+    Inputs (by name): ``data (B, V0)``; ``rate (1, 1)`` = learning rate / B; per layer ``i``:
+    ``w<i> (H, V)``, ``c<i> (H,)``, ``b<i> (V,)`` and, for persistent trained layers, ``chain<i>
+    (B, H)``.
+
+    Outputs (in order): per trained layer the new ``w<i>, c<i>, b<i>``; ``hidden`` (the last
+    trained layer's ``P(h | input)``) and ``reconstruction (B, V0)`` (both with the parameters
+    before the step); ``loss (B,)`` when ``loss_block`` is given; the new ``chain<i>`` of each
+    persistent trained layer. The new parameters and chains may be written over their inputs
+    (``CachedOp(..., out=[...])``): every reader of a parameter runs before its writer.
+    """
+    S = mx.sym
+    data = S.var("data")
+    rate = S.var("rate")
+    observed = S.clip(data, 0.0, 1.0) if clip else data
+    x = observed
+    updates, chains, new_params = [], [], {}
+    hidden = reconstruction = None
+    top = max(i for i, flag in enumerate(trained) if flag)
+    for i, spec in enumerate(layers[:top + 1]):
+        weight, hidden_bias, visible_bias = S.var("w%d" % i), S.var("c%d" % i), S.var("b%d" % i)
+        if not trained[i]:
+            x = hidden_probabilities(S, x, weight, hidden_bias, spec.num_hidden)
+            continue
+        chain = S.var("chain%d" % i) if spec.persistent else None
+        new_w, new_c, new_b, hidden, reconstruction, state = _cd_layer(
+            S, spec, x, weight, hidden_bias, visible_bias, rate, chain)
+        updates += [new_w, new_c, new_b]
+        new_params[i] = (new_w, new_b)
+        if spec.persistent:
+            chains.append(state)
+        x = hidden
+    for i in reversed(range(top)):
+        weight, visible_bias = new_params.get(i, (S.var("w%d" % i), S.var("b%d" % i)))
+        reconstruction = visible_means(S, reconstruction, weight, visible_bias, layers[i].gaussian)
+    outputs = updates + [hidden, reconstruction]
     if loss_block is not None:
-        outputs.append(loss_block(reconstruction, data))
-    if persistent:
-        outputs.append(state)
+        outputs.append(reconstruction_loss(S, loss_block, reconstruction, observed, layers[0].num_visible))
+    return S.Group(outputs + chains)
+
+
+def stack_evaluation_symbol(layers: Sequence[LayerSpec], loss_block, clip: bool = False,
+                            pseudo_log_likelihood: bool = False) -> mx.sym.Symbol:
+    """Predict-mode numbers of a stack (bottom-up mean-field features, then top-down means) as one
+    graph.
+
+    Inputs: ``data (B, V0)`` and ``w<i>, c<i>, b<i>`` of every layer. Outputs: ``loss (B,)`` of the
+    reconstruction through the whole stack; each layer's free energy of its input ``(B,)``; with
+    ``pseudo_log_likelihood`` (Bernoulli bottom layer), the stochastic pseudo-log-likelihood of the
+    bottom layer ``(B,)`` (one random unit flipped per sample, as :func:`pseudo_log_likelihood`).
+    """
+    S = mx.sym
+    data = S.var("data")
+    observed = S.clip(data, 0.0, 1.0) if clip else data
+    x = observed
+    energies, pll = [], None
+    for i, spec in enumerate(layers):
+        weight, hidden_bias, visible_bias = S.var("w%d" % i), S.var("c%d" % i), S.var("b%d" % i)
+        pre = S.FullyConnected(x, weight, hidden_bias, num_hidden=spec.num_hidden)
+        hidden_term = _row_sums(S, S.Activation(pre, act_type="softrelu"), spec.num_hidden)
+        if spec.gaussian:
+            visible_term = 0.5 * _row_sums(S, S.square(S.broadcast_sub(x, visible_bias)), spec.num_visible)
+        else:
+            visible_term = -S.reshape(S.dot(x, S.reshape(visible_bias, shape=(-1, 1))), shape=(-1,))
+        energy = visible_term - hidden_term
+        energies.append(energy)
+        if pseudo_log_likelihood and i == 0 and not spec.gaussian:
+            # flip unit j of each sample: the pre-activations move by (1 - 2 x_j) W[:, j]
+            uniform = S.random.uniform_like(S.slice_axis(x, axis=1, begin=0, end=1))
+            index = S.clip(S.floor(S.reshape(uniform, shape=(-1,)) * spec.num_visible), 0, spec.num_visible - 1)
+            delta = 1.0 - 2.0 * S.pick(x, index, axis=1)
+            columns = S.transpose(S.take(weight, index, axis=1))
+            flipped_pre = pre + S.broadcast_mul(columns, S.reshape(delta, shape=(-1, 1)))
+            flipped_hidden = _row_sums(S, S.Activation(flipped_pre, act_type="softrelu"), spec.num_hidden)
+            flipped_visible = visible_term - delta * S.take(visible_bias, index)
+            gap = energy - (flipped_visible - flipped_hidden)
+            pll = -float(spec.num_visible) * S.Activation(gap, act_type="softrelu")
+        x = S.Activation(pre, act_type="sigmoid")
+    for i in reversed(range(len(layers))):
+        x = _visible_means_t(S, x, S.transpose(S.var("w%d" % i)), S.var("b%d" % i), layers[i].num_visible,
+                             layers[i].gaussian)
+    outputs = [reconstruction_loss(S, loss_block, x, observed, layers[0].num_visible)] + energies
+    if pll is not None:
+        outputs.append(pll)
     return S.Group(outputs)

@@ -11,7 +11,8 @@ from accelbrainbase._mxnet.checks import check_int, check_number, check_type, wa
 from accelbrainbase._mxnet.context import DEFAULT_CTX, ctx_list, first_ctx
 from accelbrainbase._mxnet.learner import Learner, check_initializer, check_loss, make_trainer
 from accelbrainbase.observabledata._mxnet.restricted_boltzmann_machines import (
-    _HYBRID_BLOCK_KWARGS, _LEARNER_KWARGS, RestrictedBoltzmannMachines, _check_choice,
+    _HYBRID_BLOCK_KWARGS, _LEARNER_KWARGS, RestrictedBoltzmannMachines, _check_choice, run_stack_evaluation,
+    run_stack_step,
 )
 from accelbrainbase.observabledata._mxnet.restrictedboltzmannmachines import _energy
 
@@ -343,23 +344,20 @@ class DeepBoltzmannMachines(RestrictedBoltzmannMachines):
 
     def training_step(self, batch):
         """One CD update of the active layer(s) (or one fine-tuning step); returns the per-sample
-        reconstruction loss of the input through the active stack, ``(B,)``."""
+        reconstruction loss of the input through the active stack, ``(B,)``.
+
+        The frozen lower layers' features, the CD step(s) with their parameter updates, the
+        top-down reconstruction and its loss run as one cached graph."""
         v0 = self._training_batch(batch)
         for rbm in self._rbm_list:
             rbm.batch_size = v0.shape[0]
         top, fine_tuning = self._phase(self.epoch)
         if fine_tuning:
             return Learner.training_step(self, (v0, v0))  # back-propagation through batch_loss
-        v = v0
-        reconstruction = None
-        for i, rbm in enumerate(self._rbm_list[:top + 1]):
-            if self._pretraining_mode == "layerwise" and i < top:
-                weight, hidden_bias, _ = rbm._param_arrays()
-                v = _energy.hidden_probabilities(mx.nd, v, weight, hidden_bias, rbm.hidden_dim)
-            else:
-                v, reconstruction, _ = rbm.contrastive_divergence(v)
-        reconstruction = self._decode_layers(mx.nd, reconstruction, top - 1) if top > 0 else reconstruction
-        return self.compute_loss(reconstruction, v0)
+        simultaneous = self._pretraining_mode == "simultaneous"
+        trained = [simultaneous or i == top for i in range(top + 1)]
+        return run_stack_step(self._rbm_list, trained, v0, self._rate_array(v0.shape[0]), self.computable_loss,
+                              self._kernels)[2]
 
     def batch_loss(self, x, y):
         """Fine-tuning: the unrolled tied auto-encoder's reconstruction of ``x`` and its loss."""
@@ -367,20 +365,15 @@ class DeepBoltzmannMachines(RestrictedBoltzmannMachines):
         return reconstruction, self.compute_loss(reconstruction, y)
 
     def evaluation_step(self, batch):
-        """Reconstruction loss ``(B,)`` of the test batch through the active stack, and the mean free
-        energy of the batch under every layer trained so far (``free_energy_layer<i>``)."""
+        """Reconstruction loss ``(B,)`` of the test batch through the active stack, and the free
+        energy of the batch under every layer trained so far (``free_energy_layer<i>``), from one
+        cached graph."""
+        self._check_test_range(batch)
         test_v = self._as_visible(batch[2], "iteratable_data's test batch", check_range=False)
-        train_v = self._as_visible(batch[0], "iteratable_data's training batch", check_range=False)
-        self._check_range("iteratable_data's batches", train_v, test_v)
         top, _ = self._phase(self.epoch)
-        reconstruction = self._decode_layers(mx.nd, self._encode_layers(mx.nd, test_v, top), top)
-        metrics, v = {}, test_v
-        for i, rbm in enumerate(self._rbm_list[:top + 1]):
-            weight, hidden_bias, visible_bias = rbm._param_arrays()
-            metrics["free_energy_layer%d" % i] = _energy.free_energy(
-                v, weight, visible_bias, hidden_bias, rbm.gaussian_visible).mean()
-            v = _energy.hidden_probabilities(mx.nd, v, weight, hidden_bias, rbm.hidden_dim)
-        return self.compute_loss(reconstruction, test_v), metrics
+        outputs = run_stack_evaluation(self._rbm_list[:top + 1], test_v, self.computable_loss, self._clip_visible,
+                                       False, self._kernels)
+        return outputs[0], {"free_energy_layer%d" % i: outputs[1 + i] for i in range(top + 1)}
 
     def epoch_metrics(self) -> dict:
         """``layer`` (the active top layer) and ``fine_tuning`` (0 or 1) of the epoch."""
