@@ -8,11 +8,10 @@ network synced every 128 updates, a Huber loss, the same ε schedule and the sam
 steps/s and gradient updates/s of each, and the library's time ratio (median of interleaved
 repeats; target <= 1.10).
 
-Run: python benchmarks/bench_dqn.py [--steps 6000] [--repeats 3]
+Run: python benchmarks/bench_dqn.py [--steps 6000] [--repeats 3] [--json rows.json]
 """
-import argparse
+from contextlib import contextmanager
 import os
-import statistics
 import sys
 import time
 
@@ -26,6 +25,7 @@ from mxnet.gluon import nn
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository root
 from demo.dqn_cartpole import build  # noqa: E402
+from benchmarks._harness import Benchmark, Comparison, Result, main  # noqa: E402
 
 CTX = mx.cpu()
 SETTINGS = dict(batch=64, gamma=0.99, lr=2.3e-3, target_every=128, learning_starts=1000, final_eps=0.04)
@@ -116,29 +116,29 @@ def handwritten_run(steps, train_freq, gradient_steps, seed):
     return time.perf_counter() - started, updates
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser):
     parser.add_argument("--steps", type=int, default=6000)
     parser.add_argument("--train-freq", type=int, default=256)
     parser.add_argument("--gradient-steps", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    times = {"accelbrainbase": [], "hand-written gluon": []}
-    counts = {}
-    for repeat in range(args.repeats):
-        for name, run in (("accelbrainbase", library_run), ("hand-written gluon", handwritten_run)):
-            seconds, updates = run(args.steps, args.train_freq, args.gradient_steps, seed=repeat)
-            times[name].append(seconds)
-            counts[name] = updates
-            print("  repeat %d %-20s %.2f s" % (repeat, name, seconds), flush=True)
-    print("%-20s %10s %14s %14s" % ("", "seconds", "env steps/s", "updates/s"))
-    for name, values in times.items():
-        median = statistics.median(values)
-        print("%-20s %10.2f %14.0f %14.0f" % (name, median, args.steps / median, counts[name] / median))
-    ratio = statistics.median(times["accelbrainbase"]) / statistics.median(times["hand-written gluon"])
-    print("time ratio accelbrainbase / hand-written: %.2f (target <= 1.10)" % ratio)
-    print("load average:", " ".join("%.2f" % x for x in os.getloadavg()))
+
+
+@contextmanager
+def sides(args):
+    def run(function):
+        def one(repeat):
+            seconds, updates = function(args.steps, args.train_freq, args.gradient_steps, seed=repeat)
+            return Result(seconds, args.steps, {"updates": updates})
+        return one
+
+    yield {"accelbrainbase DQNController.learn": run(library_run), "hand-written hybridized Gluon DQN": run(handwritten_run)}
+
+
+BENCHMARK = Benchmark(
+    "dqn", "DQN on CartPole-v1, Q network 256-256, replay, Double DQN, batch 64", "environment steps", sides,
+    [Comparison("DQN vs hand-written Gluon", "accelbrainbase DQNController.learn", "hand-written hybridized Gluon DQN",
+                1.10)],
+    add_arguments)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCHMARK)

@@ -4,20 +4,23 @@ Both train an LSTM encoder/decoder that reconstructs windows of a sine-mixture s
 1 feature, 64 hidden units, batch 64, Adam) for the same number of batches, on the CPU:
 
 * library: the signal as a CSV read by ``UnlabeledSequentialCSVIterator`` (timed), then
-  ``EncoderDecoder.learn`` (the shared engine: loss history, one test batch per epoch);
+  ``EncoderDecoder.learn`` (the shared engine: loss history, the whole test split evaluated
+  after every epoch);
 * hand-written: the same windows gathered with ``nd.take`` from the z-scored signal, two
   ``gluon.rnn.LSTM`` layers + ``Dense`` in one hybridized block (``static_alloc``,
-  ``static_shape``), ``autograd`` + ``Trainer.step``, one test batch and one host sync per epoch.
+  ``static_shape``), ``autograd`` + ``Trainer.step``, every test window evaluated and one host
+  sync per epoch.
 
 Two decoder modes: generating (the default; the hand-written decoder reads zeros from the
 encoder's final state, which is the same kernel work as feeding back its state) and
 ``generating_flag=False`` (the decoder reads the encoder outputs reversed in time from a zero
 state).
 
-Run: python benchmarks/bench_lstm.py [--batches 300] [--repeats 2]
+Run: python benchmarks/bench_lstm.py [--batches 300] [--repeats 3] [--json rows.json]
 """
-import argparse
+from contextlib import contextmanager
 import os
+import sys
 import tempfile
 import time
 
@@ -29,6 +32,8 @@ import mxnet as mx
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn, rnn
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository root
+from benchmarks._harness import Benchmark, Comparison, Result, main  # noqa: E402
 from accelbrainbase.extractabledata.unlabeled_csv_extractor import UnlabeledCSVExtractor
 from accelbrainbase.iteratabledata._mxnet.unlabeled_sequential_csv_iterator import UnlabeledSequentialCSVIterator
 from accelbrainbase.observabledata._mxnet.lstm_networks import LSTMNetworks
@@ -105,48 +110,53 @@ def hand_written_run(paths, epochs, generating):
             loss.backward()
             trainer.step(BATCH)
             steps += 1
-        test_starts = nd.array(rng.randint(0, n_test, BATCH)).reshape((-1, 1))
-        test_x = nd.take(test_nd, nd.broadcast_add(test_starts, steps_nd))
-        loss_fn(net(test_x), test_x).mean().asscalar()  # one test batch and one sync per epoch
+        test_loss = nd.zeros((1,))
+        for lo in range(0, n_test, BATCH):  # every test window, in order (the last block may be shorter)
+            test_starts = nd.arange(lo, min(lo + BATCH, n_test)).reshape((-1, 1))
+            test_x = nd.take(test_nd, nd.broadcast_add(test_starts, steps_nd))
+            test_loss = test_loss + loss_fn(net(test_x), test_x).sum()
+        float(loss.mean().asscalar()), float(test_loss.asscalar())  # one host sync per epoch
     nd.waitall()
     return time.perf_counter() - started, steps, float(loss.mean().asscalar())
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser):
     parser.add_argument("--batches", type=int, default=300, help="training batches per run")
-    parser.add_argument("--repeats", type=int, default=2)
-    args = parser.parse_args()
-    os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
+
+
+MODES = {True: "generating", False: "reads encoder outputs"}
+
+
+@contextmanager
+def sides(args):
     epochs = max(args.batches // (WINDOWS // BATCH), 1)
     rng = np.random.RandomState(0)
-    rows = []
     with tempfile.TemporaryDirectory() as root:
         paths = [os.path.join(root, "train.csv"), os.path.join(root, "test.csv")]
         pd.DataFrame({"v": signal(WINDOWS + SEQ_LEN - 1, 0, rng)}).to_csv(paths[0], index=False)
         pd.DataFrame({"v": signal(1000, 10 ** 5, rng)}).to_csv(paths[1], index=False)
-        for generating in (True, False):
-            library, hand = [], []
-            for _ in range(args.repeats):  # alternate, keep the best of each, to damp machine noise
+
+        def run(function, generating):
+            def one(repeat):
                 mx.random.seed(0)
-                hand.append(hand_written_run(paths, epochs, generating))
-                mx.random.seed(0)
-                library.append(library_run(paths, epochs, generating))
-            rows.append((generating, min(hand), min(library)))
-    print("LSTM encoder/decoder, %d-step windows, 1 feature, %d hidden, batch %d, %d epochs of %d batches, CPU "
-          "(best of %d)" % (SEQ_LEN, HIDDEN, BATCH, epochs, WINDOWS // BATCH, args.repeats))
-    print("| decoder | run | batches | seconds | sequences/s | final train loss |")
-    print("|---|---|---|---|---|---|")
-    for generating, (hand_time, hand_steps, hand_loss), (lib_time, lib_steps, lib_loss) in rows:
-        mode = "generating" if generating else "reads encoder outputs"
-        print("| %s | hand-written hybridized Gluon | %d | %.2f | %.0f | %.4f |"
-              % (mode, hand_steps, hand_time, hand_steps * BATCH / hand_time, hand_loss))
-        print("| %s | accelbrainbase EncoderDecoder.learn | %d | %.2f | %.0f | %.4f |"
-              % (mode, lib_steps, lib_time, lib_steps * BATCH / lib_time, lib_loss))
-    for generating, (hand_time, hand_steps, _), (lib_time, lib_steps, _) in rows:
-        print("time ratio library / hand-written (%s): %.3f" % (
-            "generating" if generating else "reads encoder outputs", (lib_time / lib_steps) / (hand_time / hand_steps)))
+                seconds, steps, loss = function(paths, epochs, generating)
+                return Result(seconds, steps * BATCH, {"final train loss": loss})
+            return one
+
+        yield {("%s: %s" % (name, MODES[generating])): run(function, generating)
+               for generating in (True, False)
+               for name, function in (("accelbrainbase EncoderDecoder.learn", library_run),
+                                      ("hand-written hybridized Gluon", hand_written_run))}
+
+
+BENCHMARK = Benchmark(
+    "lstm", "LSTM encoder/decoder, 48-step windows, 1 feature, 64 hidden, batch 64 (CSV reading included)",
+    "sequences", sides,
+    [Comparison("LSTM encoder/decoder (%s) vs hand-written Gluon" % MODES[g],
+                "accelbrainbase EncoderDecoder.learn: %s" % MODES[g], "hand-written hybridized Gluon: %s" % MODES[g],
+                1.10) for g in (True, False)],
+    add_arguments)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCHMARK)

@@ -11,13 +11,13 @@ test digits for both. The runs alternate ``--repeats`` times (the machine is sha
 gives the median and best throughput, and the MSE of the first (seeded) run.
 The DBM row is a 784-256-64 stack, greedy layer-wise CD-1 (3 epochs per layer).
 
-Run: python benchmarks/bench_rbm.py [--repeats 3]
+The time ratio is per sample (below 1.0: faster than scikit-learn).
+
+Run: python benchmarks/bench_rbm.py [--repeats 3] [--json rows.json]
 """
-import argparse
+from contextlib import contextmanager
 import os
 import sys
-import platform
-import statistics
 import time
 
 import numpy as np
@@ -26,8 +26,8 @@ import accelbrainbase  # noqa: F401
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repository root
 from demo.mnist import mnist_subset  # noqa: E402
+from benchmarks._harness import Benchmark, Comparison, Result, main  # noqa: E402
 import mxnet as mx
-import sklearn
 from sklearn.neural_network import BernoulliRBM
 
 from accelbrainbase.computableloss._mxnet.l2_norm_loss import L2NormLoss
@@ -55,7 +55,7 @@ def ours(x_train, x_test, persistent):
     mx.nd.waitall()
     seconds = time.perf_counter() - started
     mse = float(((model.reconstruct(x_test).asnumpy() - x_test) ** 2).mean())
-    return EPOCHS * len(x_train) / seconds, mse
+    return Result(seconds, EPOCHS * len(x_train), {"test MSE": mse})
 
 
 def scikit_learn(x_train, x_test):
@@ -65,7 +65,7 @@ def scikit_learn(x_train, x_test):
     model.fit(x_train)
     seconds = time.perf_counter() - started
     reconstruction = sigmoid(model.transform(x_test) @ model.components_ + model.intercept_visible_)
-    return EPOCHS * len(x_train) / seconds, float(((reconstruction - x_test) ** 2).mean())
+    return Result(seconds, EPOCHS * len(x_train), {"test MSE": float(((reconstruction - x_test) ** 2).mean())})
 
 
 def dbm(x_train, x_test):
@@ -80,43 +80,72 @@ def dbm(x_train, x_test):
     mx.nd.waitall()
     seconds = time.perf_counter() - started
     mse = float(((model.reconstruct(x_test).asnumpy() - x_test) ** 2).mean())
-    return epochs * len(x_train) / seconds, mse
+    return Result(seconds, epochs * len(x_train), {"test MSE": mse})
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
+def breakdown(x_train, x_test, persistent: bool = False) -> dict:
+    """Where one CD-1 ``learn`` spends its time: the fused CD graphs alone (the same batches,
+    called in a plain loop), one evaluation of the test split per epoch, and the rest (engine,
+    iterator, history)."""
+    mx.random.seed(0)
+    model = RestrictedBoltzmannMachines(L2NormLoss(), visible_dim=784, hidden_dim=HIDDEN, learning_rate=LEARNING_RATE,
+                                        ctx=CTX, persistent_flag=persistent)
+    iterator = ArrayIterator(x_train, None, x_test, None, epochs=EPOCHS, batch_size=BATCH, ctx=CTX, seed=0)
+    model.learn(iterator)  # warm: graphs built, shapes inferred
+    mx.nd.waitall()
+    started = time.perf_counter()
+    model.learn(iterator)
+    mx.nd.waitall()
+    total = time.perf_counter() - started
+    batches = [mx.nd.array(x_train[i:i + BATCH], ctx=CTX) for i in range(0, len(x_train), BATCH)]
+    mx.nd.waitall()
+    started = time.perf_counter()
+    for _ in range(EPOCHS):
+        for batch in batches:
+            model.contrastive_divergence(batch, with_loss=True)
+    mx.nd.waitall()
+    graphs = time.perf_counter() - started
+    test = (None, None, mx.nd.array(x_test, ctx=CTX), None)
+    started = time.perf_counter()
+    for _ in range(EPOCHS):
+        model.evaluation_step(test)[0].wait_to_read()
+    evaluation = time.perf_counter() - started
+    return {"learn() total": total, "CD graphs (plain loop)": graphs, "test evaluation": evaluation,
+            "engine, iterator, history": total - graphs - evaluation}
+
+
+def add_arguments(parser):
+    parser.add_argument("--no-breakdown", action="store_true", help="skip the time breakdown of CD-1 learn()")
+
+
+@contextmanager
+def sides(args):
     x_train, _, x_test, _ = mnist_subset()
-    runs = {
-        "accelbrainbase RBM, CD-1": lambda: ours(x_train, x_test, persistent=False),
-        "accelbrainbase RBM, PCD-1": lambda: ours(x_train, x_test, persistent=True),
-        "scikit-learn BernoulliRBM (PCD-1)": lambda: scikit_learn(x_train, x_test),
-        "accelbrainbase DBM 784-256-64": lambda: dbm(x_train, x_test),
+    yield {
+        "accelbrainbase RBM, CD-1": lambda repeat: ours(x_train, x_test, persistent=False),
+        "accelbrainbase RBM, PCD-1": lambda repeat: ours(x_train, x_test, persistent=True),
+        "scikit-learn BernoulliRBM (PCD-1)": lambda repeat: scikit_learn(x_train, x_test),
+        "accelbrainbase DBM 784-256-64": lambda repeat: dbm(x_train, x_test),
     }
-    speeds = {name: [] for name in runs}
-    errors = {}
-    load_before = os.getloadavg()[0]
-    for _ in range(args.repeats):
-        for name, run in runs.items():
-            samples_per_second, mse = run()
-            speeds[name].append(samples_per_second)
-            errors.setdefault(name, mse)
-    load_after = os.getloadavg()[0]
+    if not args.no_breakdown and args.only is None:
+        parts = breakdown(x_train, x_test)
+        print("\nTime breakdown of one CD-1 learn() (%d samples x %d epochs, after a warm-up run):" % (
+            len(x_train), EPOCHS))
+        print("| part | seconds | share |")
+        print("|---|---:|---:|")
+        for name, seconds in parts.items():
+            print("| %s | %.3f | %.0f %% |" % (name, seconds, 100 * seconds / parts["learn() total"]))
+        print()
 
-    print("mxnet %s, scikit-learn %s, numpy %s, Python %s, %d CPU(s), load average %.1f -> %.1f"
-          % (mx.__version__, sklearn.__version__, np.__version__, platform.python_version(), os.cpu_count(),
-             load_before, load_after))
-    print("MNIST subset: %d train / %d test, 784-%d, batch %d, %d epochs, learning rate %g, %d repeats"
-          % (len(x_train), len(x_test), HIDDEN, BATCH, EPOCHS, LEARNING_RATE, args.repeats))
-    reference = statistics.median(speeds["scikit-learn BernoulliRBM (PCD-1)"])
-    print("| run | samples/s (median) | samples/s (best) | vs scikit-learn | test MSE |")
-    print("|---|---:|---:|---:|---:|")
-    for name in runs:
-        median = statistics.median(speeds[name])
-        print("| %s | %.0f | %.0f | %.2fx | %.4f |" % (name, median, max(speeds[name]), median / reference, errors[name]))
+
+SKLEARN = "scikit-learn BernoulliRBM (PCD-1)"
+BENCHMARK = Benchmark(
+    "rbm", "RBM 784-100 on 4,000 MNIST digits, batch 100, 5 epochs, learning rate 0.1", "samples", sides,
+    [Comparison("RBM CD-1 vs scikit-learn", "accelbrainbase RBM, CD-1", SKLEARN, 1.0),
+     Comparison("RBM PCD-1 vs scikit-learn", "accelbrainbase RBM, PCD-1", SKLEARN, 1.0),
+     Comparison("DBM 784-256-64 (6 epochs) vs scikit-learn's single RBM", "accelbrainbase DBM 784-256-64", SKLEARN)],
+    add_arguments)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCHMARK)

@@ -12,12 +12,12 @@ feed-forward width 64, Adam 2e-3, batch 64) for the same number of steps, on the
   (``static_alloc``, ``static_shape``), ``autograd`` + ``Trainer.step``, the same held-out
   evaluation and one host sync per epoch.
 
-Wall time and process CPU time are both reported: on a shared machine the wall time mostly
-measures the other processes.
+The ratio is of wall time; each run's process CPU time is printed next to it (on a shared
+machine the wall time also measures the other processes).
 
-Run: OMP_NUM_THREADS=1 MXNET_CPU_WORKER_NTHREADS=1 python benchmarks/bench_transformer.py [--steps 500] [--repeats 3]
+Run: python benchmarks/bench_transformer.py [--steps 500] [--repeats 3] [--json rows.json]
 """
-import argparse
+from contextlib import contextmanager
 import math
 import os
 import sys
@@ -33,6 +33,7 @@ from mxnet.gluon import nn
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 from demo.transformer_copy_reverse import (LENGTH, VOCAB, SequenceTaskIterator, build_controller,  # noqa: E402
                                            make_task, one_hot)
+from benchmarks._harness import Benchmark, Comparison, Result, main  # noqa: E402
 
 HIDDEN, HEADS, LAYERS, BATCH, EPOCHS = 64, 4, 2, 64, 10
 CPU = mx.cpu()
@@ -155,31 +156,30 @@ def hand_written_run(steps):
     return time.perf_counter() - started, time.process_time() - cpu, per_epoch * EPOCHS, test_loss
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser):
     parser.add_argument("--steps", type=int, default=500, help="optimiser steps per run (multiple of 10)")
-    parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
-    os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
-    hand, library = [], []
-    for _ in range(args.repeats):  # alternate, keep the best of each, to damp machine noise
-        mx.random.seed(0)
-        hand.append(hand_written_run(args.steps))
-        mx.random.seed(0)
-        library.append(library_run(args.steps))
-    (hand_time, hand_cpu, hand_steps, hand_loss), (lib_time, lib_cpu, lib_steps, lib_loss) = min(hand), min(library)
-    print("Transformer copy task, vocabulary %d, length %d, %d layers, %d heads, width %d, batch %d, %d steps, "
-          "CPU (best of %d)" % (VOCAB, LENGTH, LAYERS, HEADS, HIDDEN, BATCH, args.steps, args.repeats))
-    print("| run | steps | wall seconds | process CPU seconds | sequences/s (wall) | held-out loss |")
-    print("|---|---|---|---|---|---|")
-    print("| hand-written hybridized Gluon | %d | %.2f | %.2f | %.0f | %.4f |"
-          % (hand_steps, hand_time, hand_cpu, hand_steps * BATCH / hand_time, hand_loss))
-    print("| accelbrainbase TransformerController.learn | %d | %.2f | %.2f | %.0f | %.4f |"
-          % (lib_steps, lib_time, lib_cpu, lib_steps * BATCH / lib_time, lib_loss))
-    print("time ratio library / hand-written: wall %.3f, process CPU %.3f (CPU time is the fairer figure on a "
-          "loaded machine)" % ((lib_time / lib_steps) / (hand_time / hand_steps),
-                               (lib_cpu / lib_steps) / (hand_cpu / hand_steps)))
+
+
+@contextmanager
+def sides(args):
+    def run(function):
+        def one(repeat):
+            mx.random.seed(0)
+            wall, cpu, steps, loss = function(args.steps)
+            return Result(wall, steps * BATCH, {"held-out loss": loss, "process CPU s": cpu})
+        return one
+
+    yield {"accelbrainbase TransformerController.learn": run(library_run),
+           "hand-written hybridized Gluon": run(hand_written_run)}
+
+
+BENCHMARK = Benchmark(
+    "transformer", "Transformer copy task, vocabulary 11, length 10, 2+2 layers, 4 heads, width 64, batch 64",
+    "sequences", sides,
+    [Comparison("Transformer vs hand-written Gluon", "accelbrainbase TransformerController.learn",
+                "hand-written hybridized Gluon", 1.10)],
+    add_arguments)
 
 
 if __name__ == "__main__":
-    main()
+    main(BENCHMARK)
