@@ -73,6 +73,41 @@ def test_image_iterators_shard_their_files(digits_png_dirs):
     assert not seen[0][1] & seen[1][1]  # no image is learned by both
 
 
+def test_csv_iterators_shard_their_rows_and_agree_on_the_classes(digits_csv, digits_arrays, tmp_path):
+    import pandas as pd
+
+    from accelbrainbase.extractabledata.labeled_csv_extractor import LabeledCSVExtractor
+    from accelbrainbase.extractabledata.unlabeled_csv_extractor import UnlabeledCSVExtractor
+    from accelbrainbase.iteratabledata._mxnet.labeled_csv_iterator import LabeledCSVIterator
+    from accelbrainbase.iteratabledata._mxnet.unlabeled_csv_iterator import UnlabeledCSVIterator
+
+    # the only row of class 9 goes to worker 0: worker 1 must still make 10-wide one-hot labels
+    frame = pd.read_csv(digits_csv["train_path"])
+    frame = pd.concat([frame[frame.label != 9].iloc[:41], frame[frame.label == 9].iloc[:1]]).reset_index(drop=True)
+    frame = frame.iloc[[41] + list(range(41))].reset_index(drop=True)  # row 0 is the class-9 row
+    path = str(tmp_path / "train.csv")
+    frame.to_csv(path, index=False)
+    n_rows = len(frame)
+    seen = []
+    for rank in range(2):
+        it = LabeledCSVIterator(LabeledCSVExtractor(), path, digits_csv["test_path"], epochs=1, batch_size=7,
+                                norm_mode=None, ctx=mx.cpu(), seed=0, shard=(rank, 2))
+        rows, widths = set(), set()
+        for x, y, test_x, test_y in it.generate_learned_samples():
+            rows.update(map(bytes, x.asnumpy().astype(np.uint8)))
+            widths.update((y.shape[1], test_y.shape[1]))
+        seen.append((it.iter_n, rows, widths))
+    assert seen[0][0] == seen[1][0] == n_rows // 2 // 7  # equal steps
+    assert not seen[0][1] & seen[1][1]  # no row is learned by both
+    assert seen[0][2] == seen[1][2] == {10}
+    unlabeled = [UnlabeledCSVIterator(UnlabeledCSVExtractor(), digits_csv["unlabeled_train_path"], None, epochs=1,
+                                      batch_size=32, ctx=mx.cpu(), seed=0, shard=(rank, 3)) for rank in range(3)]
+    assert len({it.iter_n for it in unlabeled}) == 1
+    assert unlabeled[0].iter_n == len(digits_arrays["x_train"]) // 3 // 32
+    with pytest.raises(ValueError, match=r"shard\[0\] \(rank\)"):
+        UnlabeledCSVIterator(UnlabeledCSVExtractor(), digits_csv["unlabeled_train_path"], None, shard=(2, 2))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

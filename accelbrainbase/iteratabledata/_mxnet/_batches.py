@@ -60,6 +60,12 @@ def shard_rows(n: int, shard: Optional[Tuple[int, int]], name: str = "shard") ->
     return rows
 
 
+def rows_per_worker(n: int, shard: Optional[Tuple[int, int]]) -> int:
+    """Training rows that count for the number of batches: ``n // num_workers`` under a shard,
+    so every worker of a ``dist_sync`` run takes the same number of steps (none waits forever)."""
+    return n if shard is None else n // shard[1]
+
+
 def make_rng(seed: Optional[int], name: str = "seed") -> np.random.RandomState:
     """A private ``RandomState``; ``seed=None`` seeds it from the operating system."""
     if seed is not None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from accelbrainbase._mxnet.checks import check_finite_array, check_float32_range, check_type
 from accelbrainbase.iteratabledata._mxnet._batches import (
-    apply_noise, check_batch_size_fits, index_batches, make_rng, one_hot_on, test_blocks,
+    apply_noise, check_batch_size_fits, index_batches, make_rng, one_hot_on, shard_rows, test_blocks,
 )
 from accelbrainbase.noiseable_data import NoiseableData
 
@@ -96,24 +96,32 @@ class TableTrainTest:
         seed: seed of the iterator's ``RandomState`` (``None``: random).
         train_name: how to name the training data in messages (e.g. its path).
         test_name: how to name the test data in messages.
+        shard: ``(rank, num_workers)``: keep only this worker's training rows (``rank, rank + W,
+            ...``); the number of classes still comes from every row, so all workers agree.
     """
 
     def __init__(self, train_x: np.ndarray, test_x: np.ndarray, train_labels: Optional[np.ndarray],
                  test_labels: Optional[np.ndarray], batch_size: int,
                  noiseable_data: Optional[NoiseableData], ctx: mx.Context, seed: Optional[int],
-                 train_name: str, test_name: str = "the test rows") -> None:
+                 train_name: str, test_name: str = "the test rows",
+                 shard: Optional[Tuple[int, int]] = None) -> None:
         if test_x.shape[1:] != train_x.shape[1:]:
             raise ValueError("The test rows have %d columns but the training rows (%s) have %d."
                              % (test_x.shape[1], train_name, train_x.shape[1]))
+        self.labeled = train_labels is not None
+        if self.labeled:
+            self.n_classes = count_classes(train_labels, test_labels, train_name, test_name)
+        if shard is not None:
+            rows = shard_rows(train_x.shape[0], shard)
+            train_x = train_x[rows]
+            train_labels = None if train_labels is None else train_labels[rows]
         check_batch_size_fits(batch_size, train_x.shape[0], train_name)
         self.rng = make_rng(seed)
         self.ctx = ctx
         self.noiseable_data = noiseable_data
         self.train_x = mx.nd.array(train_x, ctx=ctx, dtype="float32")
         self.test_x = mx.nd.array(test_x, ctx=ctx, dtype="float32")
-        self.labeled = train_labels is not None
         if self.labeled:
-            self.n_classes = count_classes(train_labels, test_labels, train_name, test_name)
             self.train_y = one_hot_on(train_labels, self.n_classes, ctx)
             self.test_y = one_hot_on(test_labels, self.n_classes, ctx)
 

@@ -7,14 +7,14 @@ normalise them and skipped the first and last blocks).
 """
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Tuple
 
 import mxnet as mx
 
 from accelbrainbase._mxnet.checks import check_type
 from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx, resolve_ctx
 from accelbrainbase.extractabledata.unlabeled_csv_extractor import UnlabeledCSVExtractor
-from accelbrainbase.iteratabledata._mxnet._batches import count_iterations
+from accelbrainbase.iteratabledata._mxnet._batches import check_shard, count_iterations, rows_per_worker
 from accelbrainbase.iteratabledata._mxnet._table_data import (
     TableTrainTest, as_feature_matrix, check_csv_path,
 )
@@ -39,6 +39,10 @@ class UnlabeledCSVIterator(_Base):
         ctx: context holding the data (default: GPU if present, else CPU; for a list of
             contexts, the first; the training engine splits batches across the list).
         seed: seed of the iterator's random generator (``None``: random).
+        shard: ``(rank, num_workers)`` for data-parallel training on MXNet's parameter server
+            (e.g. ``(kv.rank, kv.num_workers)``): this worker learns from training rows ``rank,
+            rank + num_workers, ...``; every worker runs the same number of batches and sees the
+            whole test file. ``None``: every row.
 
     Attributes:
         iter_n: batches per run, ``int(epochs * max(n_train_rows / batch_size, 1))``.
@@ -48,7 +52,7 @@ class UnlabeledCSVIterator(_Base):
                  test_csv_path: Optional[str], epochs: int = 300, batch_size: int = 20,
                  norm_mode: Optional[str] = "z_score", scale: float = 1.0,
                  noiseable_data: Optional[NoiseableData] = None, ctx: mx.Context = DEFAULT_CTX,
-                 seed: Optional[int] = None) -> None:
+                 seed: Optional[int] = None, shard: Optional[Tuple[int, int]] = None) -> None:
         check_type(unlabeled_csv_extractor, UnlabeledCSVExtractor, "unlabeled_csv_extractor")
         check_csv_path(train_csv_path, "train_csv_path")
         check_csv_path(test_csv_path, "test_csv_path", allow_none=True)
@@ -57,6 +61,7 @@ class UnlabeledCSVIterator(_Base):
         self.batch_size = batch_size
         self.norm_mode = norm_mode
         self.scale = scale
+        self.shard = check_shard(shard)
         ctx = first_ctx(resolve_ctx(ctx, "ctx"))
         train_x = as_feature_matrix(unlabeled_csv_extractor.extract(train_csv_path), train_csv_path)
         if test_csv_path is None:
@@ -64,8 +69,8 @@ class UnlabeledCSVIterator(_Base):
         else:
             test_x = as_feature_matrix(unlabeled_csv_extractor.extract(test_csv_path), test_csv_path)
         self.__data = TableTrainTest(train_x, test_x, None, None, batch_size, noiseable_data, ctx,
-                                     seed, "train_csv_path=%r" % (train_csv_path,))
-        self.iter_n = count_iterations(epochs, train_x.shape[0], batch_size)
+                                     seed, "train_csv_path=%r" % (train_csv_path,), shard=self.shard)
+        self.iter_n = count_iterations(epochs, rows_per_worker(train_x.shape[0], self.shard), batch_size)
 
     def generate_learned_samples(self) -> Iterator[tuple]:
         """Yield ``iter_n`` tuples ``(x, x, test_x, test_x)``: ``(B, D)`` float32, normalised per
