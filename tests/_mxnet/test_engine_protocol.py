@@ -178,16 +178,18 @@ class EarlyStopping(ChainQLearner):
     """Stops once an epoch's mean reward reaches a threshold, reading the history in on_epoch_end."""
 
     def on_epoch_end(self, state):
-        if state.history.column("reward")[-1] >= 0.2:
+        if state.history.column("reward")[-1] >= 0.1:
             self.stop_training = True
 
 
 def test_on_epoch_end_reads_the_history_and_can_stop_the_run():
-    learner = EarlyStopping(Chain(), epsilon=0.1, seed=2)
-    fit(learner, StepSource(20_000, steps_per_epoch=100))
+    # with ε = 0.3 the goal is first reached after 1,100-2,400 steps (seeds 0-3); then an
+    # epoch's mean reward is about 0.18
+    learner = EarlyStopping(Chain(), epsilon=0.3, seed=1)
+    fit(learner, StepSource(5_000, steps_per_epoch=100))
     rewards = learner.loss_history.column("reward")
-    assert learner.fit_state.stopped_early and rewards[-1] >= 0.2 and (rewards[:-1] < 0.2).all()
-    assert learner.fit_state.step < 20_000
+    assert learner.fit_state.stopped_early and rewards[-1] >= 0.1 and (rewards[:-1] < 0.1).all()
+    assert learner.fit_state.step == 100 * len(rewards) < 5_000
 
 
 # ---------------------------------------------------------------------- protocol errors
