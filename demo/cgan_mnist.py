@@ -1,0 +1,178 @@
+"""Conditional GAN on MNIST: ``GANController`` with a ``GenerativeModel`` whose
+``ConditionSampler`` draws digit labels, judged by the CNN digit classifier of demo/gan_mnist.py.
+
+How the condition travels (the library's ``GenerativeModel.draw`` with a condition model):
+
+- the condition is a label drawn uniformly from 0..9, as ten one-hot planes ``(B, 10, 28, 28)``
+  (``LabelPlaneSampler``, a ``TrueSampler``);
+- the condition sampler's ``model`` (``LabelEmbedding``: the planes' corner pixel → a fixed
+  Gaussian embedding of ``Z`` numbers per label) turns it into the generator's input, to which the
+  noise ``z`` is added;
+- the generated digit is returned with its condition planes appended: ``(B, 11, 28, 28)``;
+- the true sampler (``ImageLabelSampler``) draws real digits with their own label planes, so the
+  discriminator (11 input channels) judges whether an image *and its label* are real.
+
+Target (issue 9): at least 90 % of generated digits are classified as their conditioning label.
+Also printed: the classifier score of the generated digits. A grid (row r: digits conditioned on
+label r) is written to ``docs/images/cgan_mnist_samples.png``.
+
+    python demo/cgan_mnist.py [--iterations 1500] [--k-step 1] [--out docs/images]
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+
+import accelbrainbase  # noqa: E402,F401
+import mxnet as mx  # noqa: E402
+import numpy as np  # noqa: E402
+from mxnet import autograd, nd  # noqa: E402
+from mxnet.gluon import HybridBlock  # noqa: E402
+
+from accelbrainbase.computableloss._mxnet.discriminator_loss import DiscriminatorLoss  # noqa: E402
+from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss  # noqa: E402
+from accelbrainbase.controllablemodel._mxnet.gan_controller import GANController  # noqa: E402
+from accelbrainbase.iteratabledata._mxnet.array_iterator import ArrayIterator  # noqa: E402
+from accelbrainbase.observabledata._mxnet.adversarialmodel.discriminative_model import \
+    DiscriminativeModel  # noqa: E402
+from accelbrainbase.observabledata._mxnet.adversarialmodel.generative_model import GenerativeModel  # noqa: E402
+from accelbrainbase.samplabledata.condition_sampler import ConditionSampler  # noqa: E402
+from accelbrainbase.samplabledata.noisesampler._mxnet.normal_noise_sampler import NormalNoiseSampler  # noqa: E402
+from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
+from demo.gan_common import (CTX, DigitClassifier, classifier_score, discriminator_network,  # noqa: E402
+                             generator_network, images, load_average, save_grid)
+
+BATCH = 64
+Z = 64
+CLASSES = 10
+
+
+def label_planes(F, one_hot, height: int = 28, width: int = 28):
+    """``(B, 10)`` one-hot rows → ``(B, 10, height, width)`` constant planes."""
+    return F.broadcast_to(F.reshape(one_hot, (0, 0, 1, 1)), (0, 0, height, width))
+
+
+class LabelPlaneSampler(TrueSampler):
+    """Conditions: uniformly drawn labels as one-hot planes. ``labels`` (an int array of
+    ``batch_size``) fixes them instead."""
+
+    def __init__(self, batch_size: int, ctx=CTX):
+        self.batch_size = batch_size
+        self.ctx = ctx
+        self.labels = None
+
+    def draw(self):
+        if self.labels is None:
+            labels = nd.random.randint(0, CLASSES, shape=(self.batch_size,), ctx=self.ctx)
+        else:
+            labels = nd.array(self.labels, ctx=self.ctx)
+        return label_planes(nd, nd.one_hot(labels, CLASSES))
+
+
+class ImageLabelSampler(TrueSampler):
+    """True pairs: a batch of real digits with the planes of their own labels, ``(B, 11, 28, 28)``."""
+
+    def draw(self):
+        x, one_hot = self.draw_learned_tuple()[:2]
+        return nd.concat(x, label_planes(nd, one_hot), dim=1)
+
+
+class LabelEmbedding(HybridBlock):
+    """The condition model: label planes → a fixed ``N(0, 1)`` embedding of ``z_dim`` numbers per
+    label (not trained: the generator learns to read it)."""
+
+    def __init__(self, z_dim: int, seed: int = 0):
+        super().__init__()
+        table = np.random.RandomState(seed).standard_normal((CLASSES, z_dim)).astype(np.float32)
+        self.table = self.params.get_constant("table", table)
+
+    def hybrid_forward(self, F, planes, table):
+        corner = F.reshape(F.slice(planes, begin=(None, None, 0, 0), end=(None, None, 1, 1)), (0, -1))
+        return F.dot(corner, table)
+
+
+def build_cgan(x_train, y_train, seed: int = 0, learning_rate: float = 2e-4, g_channels: int = 64,
+               projection: int = 128, d_channels: int = 64):
+    """The demo's conditional GAN; returns ``(controller, label sampler)``."""
+    mx.random.seed(seed)
+    true_sampler = ImageLabelSampler()
+    true_sampler.iteratorable_data = ArrayIterator(x_train, y_train, epochs=10 ** 6, batch_size=BATCH,
+                                                   n_classes=CLASSES, ctx=CTX, seed=seed)
+    labels = LabelPlaneSampler(BATCH)
+    condition_sampler = ConditionSampler()
+    condition_sampler.true_sampler = labels
+    embedding = LabelEmbedding(Z, seed)
+    embedding.initialize(ctx=CTX)
+    condition_sampler.model = embedding
+    generator = GenerativeModel(NormalNoiseSampler(shape_tuple=(BATCH, Z), ctx=CTX),
+                                generator_network(Z, g_channels, projection), condition_sampler=condition_sampler,
+                                ctx=CTX)
+    discriminator = DiscriminativeModel(discriminator_network(d_channels, in_channels=1 + CLASSES), ctx=CTX)
+    gan = GANController(true_sampler, generator, discriminator, GeneratorLoss(), DiscriminatorLoss(),
+                        optimizer_name="adam", learning_rate=learning_rate, optimizer_params={"beta1": 0.5},
+                        attenuate_epoch=100, ctx=CTX, initializer=mx.init.Normal(0.02))
+    return gan, labels
+
+
+def generate(gan, labels_sampler, n: int, labels=None):
+    """``(digits (n, 1, 28, 28), conditioning labels (n,))``, predict mode; ``labels`` (a multiple
+    of the batch size long) fixes the conditions."""
+    images_, conditions = [], []
+    count = 0
+    with autograd.predict_mode():
+        while count < n:
+            if labels is not None:
+                labels_sampler.labels = labels[count:count + BATCH]
+            out = gan.generative_model.draw()
+            images_.append(out[:, :1].asnumpy())
+            conditions.append(out[:, 1:, 0, 0].asnumpy().argmax(axis=1))
+            count += out.shape[0]
+    labels_sampler.labels = None
+    return np.concatenate(images_)[:n], np.concatenate(conditions)[:n]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=1500)
+    parser.add_argument("--k-step", type=int, default=1)
+    parser.add_argument("--classifier-epochs", type=int, default=12)
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                                                      "docs", "images"))
+    args = parser.parse_args()
+    os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
+    started = time.perf_counter()
+    x_train, y_train, x_test, y_test = images()
+
+    t = time.perf_counter()
+    classifier = DigitClassifier(epochs=args.classifier_epochs).fit(x_train, y_train, x_test, y_test)
+    print("digit classifier (library CNN): test accuracy %.4f (%.0f s)" % (classifier.test_accuracy,
+                                                                          time.perf_counter() - t))
+
+    t = time.perf_counter()
+    gan, label_sampler = build_cgan(x_train, y_train)
+    gan.learn(iter_n=args.iterations, k_step=args.k_step)
+    seconds = time.perf_counter() - t
+    print("conditional GAN: %d iterations (k_step=%d) in %.0f s (%.1f ms/iteration)"
+          % (args.iterations, args.k_step, seconds, 1000 * seconds / args.iterations))
+
+    mx.random.seed(1)
+    wanted = np.tile(np.arange(CLASSES), 96)  # 960 digits (15 batches), 96 per label
+    digits, conditions = generate(gan, label_sampler, len(wanted), wanted)
+    assert (conditions == wanted).all()
+    predicted = classifier.probabilities(digits).argmax(axis=1)
+    agreement = float((predicted == conditions).mean())
+    per_label = [float((predicted[conditions == c] == c).mean()) for c in range(CLASSES)]
+    print("generated digits classified as their conditioning label: %.3f (target >= 0.90); per label: %s"
+          % (agreement, " ".join("%d:%.2f" % (c, a) for c, a in enumerate(per_label))))
+    print("classifier score of the generated digits: %.2f" % classifier_score(classifier.probabilities(digits)))
+    # grid: row r holds the first ten digits conditioned on r
+    grid = np.concatenate([digits[conditions == c][:10] for c in range(CLASSES)])
+    path = save_grid(grid, os.path.join(args.out, "cgan_mnist_samples.png"))
+    print("samples (row r: conditioned on r): %s" % os.path.relpath(path))
+    print("total %.0f s; %s" % (time.perf_counter() - started, load_average()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Shared pieces of the adversarial demos (demo/gan_*.py) and benchmarks/bench_gan.py.
+
+- the MNIST subset as ``(N, 1, 28, 28)`` float32 images in [0, 1];
+- a CNN digit classifier trained with the library's ``ConvolutionalNeuralNetworks`` (its softmax
+  gives ``p(y|x)`` for the classifier score, its 128-unit penultimate layer the features of the
+  Fréchet distance);
+- the classifier score ``exp(E_x[KL(p(y|x) || p(y))])`` and the Fréchet distance of two feature
+  sets;
+- the DCGAN-style players (generator: dense → 128×7×7 → transposed convolutions to 1×28×28;
+  discriminator: two stride-2 convolutions with leaky ReLUs → one sigmoid unit);
+- a PNG grid writer.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+
+import accelbrainbase  # noqa: E402,F401
+import mxnet as mx  # noqa: E402
+import numpy as np  # noqa: E402
+from mxnet import gluon, nd  # noqa: E402
+from mxnet.gluon import nn  # noqa: E402
+
+from accelbrainbase.computableloss._mxnet.l2_norm_loss import L2NormLoss  # noqa: E402
+from accelbrainbase.iteratabledata._mxnet.array_iterator import ArrayIterator  # noqa: E402
+from accelbrainbase.observabledata._mxnet.convolutional_neural_networks import \
+    ConvolutionalNeuralNetworks  # noqa: E402
+from accelbrainbase.observabledata._mxnet.neural_networks import NeuralNetworks  # noqa: E402
+from demo.mnist import mnist_subset  # noqa: E402
+
+CTX = mx.cpu()
+
+
+def images():
+    """``(x_train (4000,1,28,28), y_train, x_test (1000,1,28,28), y_test)``."""
+    x_train, y_train, x_test, y_test = mnist_subset()
+    return x_train.reshape(-1, 1, 28, 28), y_train, x_test.reshape(-1, 1, 28, 28), y_test
+
+
+# ---------------------------------------------------------------------- the judge
+class DigitClassifier:
+    """A LeNet-style CNN (library ``ConvolutionalNeuralNetworks``) trained on real digits."""
+
+    def __init__(self, epochs: int = 12, seed: int = 0):
+        self.epochs = epochs
+        self.seed = seed
+        loss = gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False)
+        self.head = NeuralNetworks(loss, units_list=[128, 10], activation_list=["relu", "identity"],
+                                   dropout_rate_list=[0.3, 0.0], not_init_flag=True, ctx=CTX)
+        self.model = ConvolutionalNeuralNetworks(
+            loss, hidden_units_list=[nn.Conv2D(32, 3, padding=1), nn.MaxPool2D(2), nn.Conv2D(64, 3, padding=1),
+                                     nn.MaxPool2D(2)],
+            hidden_dropout_rate_list=[0.0] * 4, hidden_batch_norm_list=[nn.BatchNorm(), None, nn.BatchNorm(), None],
+            hidden_activation_list=["relu", "identity", "relu", "identity"], output_nn=self.head,
+            learning_rate=1e-3, optimizer_name="adam", ctx=CTX)
+        self.test_accuracy = None
+
+    def fit(self, x_train, y_train, x_test, y_test):
+        eye = np.eye(10, dtype=np.float32)
+        mx.random.seed(self.seed)
+        iterator = ArrayIterator(x_train, eye[y_train], x_test, eye[y_test], epochs=self.epochs, batch_size=50,
+                                 ctx=CTX, seed=self.seed)
+        self.model.learn(iterator)
+        self.test_accuracy = float((self.probabilities(x_test).argmax(axis=1) == y_test).mean())
+        return self
+
+    def _batches(self, x, fn, batch: int = 500):
+        out = [fn(nd.array(x[i:i + batch], ctx=CTX)).asnumpy() for i in range(0, len(x), batch)]
+        return np.concatenate(out)
+
+    def probabilities(self, x) -> np.ndarray:
+        """``p(y|x)``, ``(N, 10)``."""
+        return self._batches(x, lambda b: nd.softmax(self.model.inference(b), axis=1))
+
+    def features(self, x) -> np.ndarray:
+        """The 128 ReLU units before the output layer, ``(N, 128)``."""
+        def penultimate(b):
+            h = nd.flatten(self.model._hidden_forward(nd, b))
+            return nd.relu(self.head.fc_list[0](h))
+        return self._batches(x, penultimate)
+
+
+def classifier_score(probabilities: np.ndarray) -> float:
+    """``exp(E_x[KL(p(y|x) || p(y))])``: 10 for confident, class-balanced samples, 1 for noise."""
+    p = np.clip(probabilities.astype(np.float64), 1e-12, 1.0)
+    marginal = p.mean(axis=0, keepdims=True)
+    return float(np.exp((p * (np.log(p) - np.log(marginal))).sum(axis=1).mean()))
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """``|μa − μb|² + tr(Σa + Σb − 2 (Σa Σb)^½)`` of two feature sets (rows are samples)."""
+    from scipy import linalg
+
+    mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root, _ = linalg.sqrtm(cov_a.dot(cov_b), disp=False)
+    root = root.real
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2.0 * root))
+
+
+# ---------------------------------------------------------------------- the players
+def _cnn(layers, activations, norms=None, **kwargs):
+    return ConvolutionalNeuralNetworks(L2NormLoss(), hidden_units_list=layers,
+                                       hidden_dropout_rate_list=[0.0] * len(layers),
+                                       hidden_batch_norm_list=norms or [None] * len(layers),
+                                       hidden_activation_list=activations, not_init_flag=True, ctx=CTX, **kwargs)
+
+
+def generator_network(z_dim: int, channels: int = 64, projection: int = 128):
+    """z (B, z_dim) → dense projection×7×7 → batch norm, ReLU → 4×4/2 transposed conv (channels, ReLU,
+    batch norm) → 4×4/2 transposed conv (1 channel, sigmoid): 1×28×28.
+
+    The projection's batch norm runs after the reshape to 128×7×7 (as the first "hidden layer"):
+    a batch norm on the dense output followed by the reshape fails in the backward pass of a
+    hybridized graph with oneDNN on ("Check failed: !is_view").
+    """
+    dense = NeuralNetworks(L2NormLoss(), units_list=[projection * 7 * 7], activation_list=["identity"],
+                           dropout_rate_list=[0.0], not_init_flag=True, ctx=CTX)
+    return _cnn([nn.BatchNorm(), nn.Conv2DTranspose(channels, 4, strides=2, padding=1),
+                 nn.Conv2DTranspose(1, 4, strides=2, padding=1)],
+                ["relu", "relu", "sigmoid"], norms=[None, nn.BatchNorm(), None], input_nn=dense,
+                input_result_channel=projection, input_result_height=7, input_result_width=7)
+
+
+def _leaky(conv):
+    block = nn.HybridSequential()
+    block.add(conv, nn.LeakyReLU(0.2))
+    return block
+
+
+def discriminator_network(channels: int = 64, in_channels: int = 1, output: str = "sigmoid"):
+    """1×28×28 → 4×4/2 conv (channels/2, leaky) → 4×4/2 conv (channels, leaky, batch norm) →
+    one unit (``output`` activation)."""
+    head = NeuralNetworks(L2NormLoss(), units_list=[1], activation_list=[output], dropout_rate_list=[0.0],
+                          not_init_flag=True, ctx=CTX)
+    return _cnn([_leaky(nn.Conv2D(channels // 2, 4, strides=2, padding=1, in_channels=in_channels)),
+                 _leaky(nn.Conv2D(channels, 4, strides=2, padding=1))],
+                ["identity", "identity"], norms=[None, nn.BatchNorm()], output_nn=head)
+
+
+# ---------------------------------------------------------------------- output
+def save_grid(x: np.ndarray, path: str, rows: int = 10, columns: int = 10) -> str:
+    """Write ``rows × columns`` images of ``x`` (N, 1, 28, 28) in [0, 1] as one grayscale PNG."""
+    from PIL import Image
+
+    tiles = x[:rows * columns, 0]
+    h, w = tiles.shape[1:]
+    grid = np.ones((rows * (h + 2) + 2, columns * (w + 2) + 2), dtype=np.float32)
+    for k, tile in enumerate(tiles):
+        r, c = divmod(k, columns)
+        grid[2 + r * (h + 2):2 + r * (h + 2) + h, 2 + c * (w + 2):2 + c * (w + 2) + w] = 1.0 - tile
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    Image.fromarray(np.rint(np.clip(grid, 0, 1) * 255).astype(np.uint8)).save(path, optimize=True)
+    return path
+
+
+def load_average() -> str:
+    return "load average %.2f, %.2f, %.2f" % os.getloadavg()

@@ -1,0 +1,120 @@
+"""GAN on MNIST: a DCGAN-style ``GenerativeModel`` and ``DiscriminativeModel`` trained by
+``GANController`` on the MNIST subset (4,000 training digits), judged by a CNN digit classifier.
+
+The classifier (library ``ConvolutionalNeuralNetworks``, trained here on the real training
+digits) gives two scores:
+
+- the classifier score ``exp(E[KL(p(y|x) || p(y))])`` of generated digits and of real test
+  digits (10 is the maximum: confident and class-balanced);
+- the Fréchet distance between the classifier's 128 penultimate features of generated digits and
+  of real test digits, next to the same distance between real training and real test digits.
+
+Targets (issue 9): classifier test accuracy >= 0.97, generated classifier score >= 7, Fréchet
+distance <= 3x the real-vs-real value. A 10x10 grid of samples is written to
+``docs/images/gan_mnist_samples.png``.
+
+    python demo/gan_mnist.py [--iterations 1500] [--k-step 1] [--out docs/images]
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+
+import accelbrainbase  # noqa: E402,F401
+import mxnet as mx  # noqa: E402
+import numpy as np  # noqa: E402
+from mxnet import autograd  # noqa: E402
+
+from accelbrainbase.computableloss._mxnet.discriminator_loss import DiscriminatorLoss  # noqa: E402
+from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss  # noqa: E402
+from accelbrainbase.controllablemodel._mxnet.gan_controller import GANController  # noqa: E402
+from accelbrainbase.iteratabledata._mxnet.array_iterator import ArrayIterator  # noqa: E402
+from accelbrainbase.observabledata._mxnet.adversarialmodel.discriminative_model import \
+    DiscriminativeModel  # noqa: E402
+from accelbrainbase.observabledata._mxnet.adversarialmodel.generative_model import GenerativeModel  # noqa: E402
+from accelbrainbase.samplabledata.noisesampler._mxnet.normal_noise_sampler import NormalNoiseSampler  # noqa: E402
+from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
+from demo.gan_common import (CTX, DigitClassifier, classifier_score, discriminator_network,  # noqa: E402
+                             frechet_distance, generator_network, images, load_average, save_grid)
+
+BATCH = 64
+Z = 64
+
+
+def build_gan(x_train, seed: int = 0, learning_rate: float = 5e-4, g_channels: int = 64, projection: int = 128,
+              d_channels: int = 64) -> GANController:
+    """The demo's GAN: DCGAN-style players, Adam (beta1 0.5), non-saturating generator loss."""
+    mx.random.seed(seed)
+    sampler = TrueSampler()
+    sampler.iteratorable_data = ArrayIterator(x_train, epochs=10 ** 6, batch_size=BATCH, ctx=CTX, seed=seed)
+    generator = GenerativeModel(NormalNoiseSampler(shape_tuple=(BATCH, Z), ctx=CTX), generator_network(Z, g_channels, projection),
+                                ctx=CTX)
+    discriminator = DiscriminativeModel(discriminator_network(d_channels), ctx=CTX)
+    return GANController(sampler, generator, discriminator, GeneratorLoss(), DiscriminatorLoss(),
+                         optimizer_name="adam", learning_rate=learning_rate, optimizer_params={"beta1": 0.5},
+                         attenuate_epoch=100, ctx=CTX, initializer=mx.init.Normal(0.02))
+
+
+def generate(generative_model, n: int) -> np.ndarray:
+    """``n`` samples in predict mode (batch-norm running statistics)."""
+    out = []
+    with autograd.predict_mode():
+        while sum(len(o) for o in out) < n:
+            out.append(generative_model.draw().asnumpy())
+    return np.concatenate(out)[:n]
+
+
+def scores(classifier, generated, x_train, x_test):
+    real_test_features = classifier.features(x_test)
+    return {
+        "score_generated": classifier_score(classifier.probabilities(generated)),
+        "score_real_test": classifier_score(classifier.probabilities(x_test)),
+        "frechet_generated": frechet_distance(classifier.features(generated), real_test_features),
+        "frechet_real": frechet_distance(classifier.features(x_train[::4]), real_test_features),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=1500)
+    parser.add_argument("--k-step", type=int, default=1)
+    parser.add_argument("--classifier-epochs", type=int, default=12)
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                                                      "docs", "images"))
+    args = parser.parse_args()
+    os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
+    started = time.perf_counter()
+    x_train, y_train, x_test, y_test = images()
+
+    t = time.perf_counter()
+    classifier = DigitClassifier(epochs=args.classifier_epochs).fit(x_train, y_train, x_test, y_test)
+    print("digit classifier (library CNN): test accuracy %.4f (%.0f s)" % (classifier.test_accuracy,
+                                                                          time.perf_counter() - t))
+
+    t = time.perf_counter()
+    gan = build_gan(x_train)
+    gan.learn(iter_n=args.iterations, k_step=args.k_step)
+    gan_seconds = time.perf_counter() - t
+    d_posterior = gan.loss_history.step_column("true_posterior")
+    g_posterior = gan.loss_history.step_column("discriminator_posterior")
+    print("GAN: %d iterations (k_step=%d) in %.0f s (%.1f ms/iteration); last 100: D(real) %.2f, D(G(z)) %.2f"
+          % (args.iterations, args.k_step, gan_seconds, 1000 * gan_seconds / args.iterations,
+             d_posterior[-100:].mean(), g_posterior[-100:].mean()))
+
+    mx.random.seed(1)
+    generated = generate(gan.generative_model, 1000)
+    result = scores(classifier, generated, x_train, x_test)
+    print("classifier score: generated %.2f, real test %.2f (target: generated >= 7)"
+          % (result["score_generated"], result["score_real_test"]))
+    print("Fréchet distance (classifier features) to real test digits: generated %.2f, real train %.2f "
+          "(ratio %.2f, target <= 3)" % (result["frechet_generated"], result["frechet_real"],
+                                         result["frechet_generated"] / result["frechet_real"]))
+    path = save_grid(generated, os.path.join(args.out, "gan_mnist_samples.png"))
+    print("samples: %s" % os.path.relpath(path))
+    print("total %.0f s; %s" % (time.perf_counter() - started, load_average()))
+
+
+if __name__ == "__main__":
+    main()
