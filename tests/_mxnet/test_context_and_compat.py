@@ -8,7 +8,14 @@ from mxnet import autograd, gluon, nd
 
 import accelbrainbase._numpy_compat as compat
 from accelbrainbase._mxnet.context import DEFAULT_CTX, resolve_ctx
-from accelbrainbase._mxnet.onednn_safe import Conv2DTranspose, make_onednn_safe, onednn_active
+from accelbrainbase._mxnet.onednn_safe import (
+    Conv2DTranspose,
+    WideConv2DTranspose,
+    contract_shape,
+    make_onednn_safe,
+    onednn_active,
+    widen,
+)
 
 
 def test_default_context_is_the_gpu_object_and_resolves_to_cpu_without_gpus():
@@ -101,5 +108,60 @@ def test_safe_layer_infers_a_deferred_input_channel_count_inside_a_hybridized_gr
     with autograd.record():
         loss = (net(x) ** 2).sum()
     loss.backward()
-    assert net[1].weight.shape == (6, 1, 4, 4)
+    assert contract_shape(net[1].weight) == (6, 1, 4, 4)
     assert float(net[1].weight.grad().abs().sum().asscalar()) > 0
+
+
+def _wide_and_native(seed=3):
+    """A widened single-channel layer and a native one holding the same (1-channel) weight."""
+    mx.random.seed(seed)
+    native = gluon.nn.Conv2DTranspose(1, 6, strides=2, padding=1, in_channels=5)
+    native.initialize(mx.init.Xavier(rnd_type="gaussian", factor_type="in", magnitude=1))
+    mx.random.seed(seed)
+    wide = widen(gluon.nn.Conv2DTranspose(1, 6, strides=2, padding=1, in_channels=5))
+    wide.initialize(mx.init.Xavier(rnd_type="gaussian", factor_type="in", magnitude=1))
+    return wide, native
+
+
+def test_widened_layer_draws_the_one_channel_initial_weight_and_keeps_channel_1_zero():
+    wide, native = _wide_and_native()
+    assert isinstance(wide, WideConv2DTranspose) and wide.weight.shape == (5, 2, 6, 6)
+    np.testing.assert_array_equal(wide.narrow_weight().asnumpy(), native.weight.data().asnumpy())
+    assert float(wide.weight.data()[:, 1].abs().sum().asscalar()) == 0
+
+
+@pytest.mark.parametrize("hybridize", [False, True])
+def test_widened_layer_computes_the_native_layer_and_its_gradients(hybridize):
+    wide, native = _wide_and_native()
+    reference = Conv2DTranspose(1, 6, strides=2, padding=1, params=native.collect_params())  # oneDNN-safe
+    if hybridize:
+        wide.hybridize(static_alloc=True)
+    x = nd.random.normal(shape=(4, 5, 13, 13))
+    grads = []
+    for layer in (wide, reference):
+        x.attach_grad()
+        with autograd.record():
+            y = layer(x)
+            loss = (y ** 2).sum()
+        loss.backward()
+        grads.append((y.asnumpy(), x.grad.asnumpy(), layer.weight.grad().asnumpy()))
+    (y_w, gx_w, gw_w), (y_r, gx_r, gw_r) = grads
+    assert y_w.shape == (4, 1, 28, 28)
+    np.testing.assert_allclose(y_w, y_r, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(gx_w, gx_r, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(gw_w[:, :1], gw_r, rtol=1e-3, atol=1e-3)
+    assert np.abs(gw_w[:, 1]).sum() == 0
+
+
+def test_widened_layer_saves_and_loads_the_contract_one_channel_weight(tmp_path):
+    wide, native = _wide_and_native()
+    wide.save_parameters(str(tmp_path / "wide.params"))
+    saved = nd.load(str(tmp_path / "wide.params"))
+    assert saved["weight"].shape == (5, 1, 6, 6)
+    native.load_parameters(str(tmp_path / "wide.params"))  # a plain Gluon layer reads it
+    np.testing.assert_array_equal(native.weight.data().asnumpy(), wide.narrow_weight().asnumpy())
+    native.weight.set_data(native.weight.data() * 2)
+    native.save_parameters(str(tmp_path / "native.params"))
+    wide.load_parameters(str(tmp_path / "native.params"))  # and the other way round
+    np.testing.assert_array_equal(wide.narrow_weight().asnumpy(), native.weight.data().asnumpy())
+    assert float(wide.weight.data()[:, 1].abs().sum().asscalar()) == 0

@@ -6,6 +6,7 @@ import mxnet as mx
 from accelbrainbase._mxnet.checks import check_type
 from accelbrainbase._mxnet.composite import Composite
 from accelbrainbase._mxnet.context import DEFAULT_CTX
+from accelbrainbase._mxnet.onednn_safe import contract_shape
 from accelbrainbase.observabledata._mxnet.convolutional_neural_networks import ConvolutionalNeuralNetworks
 
 
@@ -117,10 +118,10 @@ class ConvolutionalAutoEncoder(Composite, ConvolutionalNeuralNetworks):
             if encoder_key not in encoder_params or decoder_key not in decoder_params:
                 continue
             source, target = encoder_params[encoder_key], decoder_params[decoder_key]
-            if source.shape != target.shape:
+            if contract_shape(source) != contract_shape(target):
                 raise ValueError(
                     "tied_weights_flag: encoder layer %d weight %s and decoder layer %d weight %s differ in "
                     "shape; mirror the layers or pass tied_weights_flag=False."
-                    % (i, source.shape, last - i, target.shape)
+                    % (i, contract_shape(source), last - i, contract_shape(target))
                 )
             target.set_data(source.data())
