@@ -18,7 +18,6 @@ label r) is written to ``docs/images/cgan_mnist_samples.png``.
 
     python demo/cgan_mnist.py [--iterations 1500] [--k-step 1] [--out docs/images]
 """
-import argparse
 import os
 import sys
 import time
@@ -41,8 +40,8 @@ from accelbrainbase.observabledata._mxnet.adversarialmodel.generative_model impo
 from accelbrainbase.samplabledata.condition_sampler import ConditionSampler  # noqa: E402
 from accelbrainbase.samplabledata.noisesampler._mxnet.normal_noise_sampler import NormalNoiseSampler  # noqa: E402
 from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
-from demo.gan_common import (CTX, DigitClassifier, classifier_score, discriminator_network,  # noqa: E402
-                             generator_network, images, load_average, save_grid)
+from demo.gan_common import (CTX, classifier_score, demo_arguments, discriminator_network,  # noqa: E402
+                             generator_network, images, load_average, save_grid, train_classifier)
 
 BATCH = 64
 Z = 64
@@ -134,21 +133,10 @@ def generate(gan, labels_sampler, n: int, labels=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=1500)
-    parser.add_argument("--k-step", type=int, default=1)
-    parser.add_argument("--classifier-epochs", type=int, default=12)
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
-                                                      "docs", "images"))
-    args = parser.parse_args()
-    os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
+    args = demo_arguments(__doc__)
     started = time.perf_counter()
     x_train, y_train, x_test, y_test = images()
-
-    t = time.perf_counter()
-    classifier = DigitClassifier(epochs=args.classifier_epochs).fit(x_train, y_train, x_test, y_test)
-    print("digit classifier (library CNN): test accuracy %.4f (%.0f s)" % (classifier.test_accuracy,
-                                                                          time.perf_counter() - t))
+    classifier = train_classifier(args.classifier_epochs, x_train, y_train, x_test, y_test)
 
     t = time.perf_counter()
     gan, label_sampler = build_cgan(x_train, y_train)

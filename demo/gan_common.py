@@ -10,8 +10,10 @@
   discriminator: two stride-2 convolutions with leaky ReLUs → one sigmoid unit);
 - a PNG grid writer.
 """
+import argparse
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
@@ -93,7 +95,10 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
 
     mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root, _ = linalg.sqrtm(cov_a.dot(cov_b), disp=False)
+    # ReLU features have dead units, so the covariances are singular; a tiny ridge (far below the
+    # features' variances) makes the matrix square root well defined, as in the reference FID code
+    ridge = 1e-6 * np.eye(cov_a.shape[0])
+    root, _ = linalg.sqrtm((cov_a + ridge).dot(cov_b + ridge), disp=False)
     root = root.real
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2.0 * root))
 
@@ -156,3 +161,25 @@ def save_grid(x: np.ndarray, path: str, rows: int = 10, columns: int = 10) -> st
 
 def load_average() -> str:
     return "load average %.2f, %.2f, %.2f" % os.getloadavg()
+
+
+def demo_arguments(doc: str) -> argparse.Namespace:
+    """The GAN demos' command line: iterations, k_step, classifier epochs, output folder."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=1500)
+    parser.add_argument("--k-step", type=int, default=1)
+    parser.add_argument("--classifier-epochs", type=int, default=12)
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                                                      "docs", "images"))
+    args = parser.parse_args()
+    os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
+    return args
+
+
+def train_classifier(epochs: int, x_train, y_train, x_test, y_test) -> "DigitClassifier":
+    """The judge: the library CNN trained on the real training digits (prints its test accuracy)."""
+    started = time.perf_counter()
+    classifier = DigitClassifier(epochs=epochs).fit(x_train, y_train, x_test, y_test)
+    print("digit classifier (library CNN): test accuracy %.4f (%.0f s)" % (classifier.test_accuracy,
+                                                                          time.perf_counter() - started))
+    return classifier
