@@ -166,18 +166,25 @@ class Conv2DTranspose(nn.Conv2DTranspose):
     """``gluon.nn.Conv2DTranspose`` whose single-output-channel case avoids oneDNN's broken
     backward pass.  Same constructor, parameters and outputs as the Gluon layer."""
 
+    #: compute every channel count with convolutions (set by ``make_onednn_safe(..., reused=True)``)
+    via_convolution = False
+
     def hybrid_forward(self, F, x, weight, bias=None):
-        if self._channels != 1 or not _convertible(self):
+        if not (self._channels == 1 or self.via_convolution) or not _convertible(self):
             return super().hybrid_forward(F, x, weight, bias)
-        kw = self._kwargs
-        out = deconvolution_via_convolution(
-            F, x, weight, bias,
-            kernel=tuple(kw["kernel"]), stride=tuple(kw["stride"]), pad=tuple(kw["pad"]),
-            adj=tuple(kw.get("adj") or (0, 0)), num_filter=1, no_bias=bias is None,
-        )
+        out = _via_convolution(F, self, x, weight, bias, self._channels)
         if self.act is not None:
             out = self.act(out)
         return out
+
+
+def _via_convolution(F, layer, x, weight, bias, num_filter: int):
+    kw = layer._kwargs
+    return deconvolution_via_convolution(
+        F, x, weight, bias,
+        kernel=tuple(kw["kernel"]), stride=tuple(kw["stride"]), pad=tuple(kw["pad"]),
+        adj=tuple(kw.get("adj") or (0, 0)), num_filter=num_filter, no_bias=bias is None,
+    )
 
 
 class WidenedParameter(Parameter):
@@ -281,11 +288,36 @@ def widen(layer: nn.Conv2DTranspose) -> WideConv2DTranspose:
         new._load_init(old._reduce(), old.list_ctx())
     elif old._deferred_init:
         new._deferred_init = old._deferred_init
-    layer.params._params[old.name] = new
+    layer.__class__ = WideConv2DTranspose
+    _replace_weight(layer, new)
+    return layer
+
+
+def _replace_weight(layer, new: Parameter) -> None:
+    layer.params._params[new.name] = new
     layer._reg_params["weight"] = new
     object.__setattr__(layer, "weight", new)
-    layer.__class__ = WideConv2DTranspose
     layer._clear_cached_op()
+
+
+def narrow(layer: WideConv2DTranspose) -> Conv2DTranspose:
+    """Undo :func:`widen` (in place): a one-channel ``weight`` again, computed with convolutions
+    (for a block evaluated twice per graph, see :func:`make_onednn_safe`)."""
+    old = layer.weight
+    shape = old.narrow_shape()
+    new = Parameter(old.name, grad_req=old.grad_req, shape=shape, dtype=old.dtype, lr_mult=old.lr_mult,
+                    wd_mult=old.wd_mult, init=old.init, allow_deferred_init=old._allow_deferred_init,
+                    differentiable=old._differentiable)
+    if old._data is not None:
+        new._load_init(mx.nd.slice_axis(old._reduce(), axis=1, begin=0, end=1), old.list_ctx())
+    elif old._deferred_init:
+        data = old._deferred_init[3]  # None: the initializer will draw the 1-channel weight
+        if data is not None:
+            data = mx.nd.slice_axis(data, axis=1, begin=0, end=1)
+        new._deferred_init = old._deferred_init[:3] + (data,)
+    layer.__class__ = Conv2DTranspose
+    layer.via_convolution = True
+    _replace_weight(layer, new)
     return layer
 
 
@@ -298,13 +330,19 @@ def _shares_parameters(layer) -> bool:
     return layer.params._shared is not None
 
 
-def make_onednn_safe(block) -> int:
-    """Route every single-channel ``Conv2DTranspose`` inside ``block`` around the oneDNN bug.
+def make_onednn_safe(block, reused: bool = False) -> int:
+    """Route the transposed convolutions inside ``block`` around oneDNN's backward bugs.
 
-    Works in place and only when oneDNN is active: a layer becomes a
-    :class:`WideConv2DTranspose` (native two-channel op), or the sub-pixel
+    Works in place and only when oneDNN is active. Every single-channel ``Conv2DTranspose``
+    becomes a :class:`WideConv2DTranspose` (native two-channel op), or the sub-pixel
     :class:`Conv2DTranspose` when it shares its parameters with another block.
-    Returns the number of layers switched.
+
+    ``reused=True`` is for a block evaluated more than once in one recorded graph (a GAN's
+    discriminator judging a true and a generated batch; an energy-based discriminator is an
+    auto-encoder): MXNet 1.9.1's oneDNN crashes (segmentation fault) back-propagating a
+    ``Deconvolution`` that appears twice in a graph, whatever its channel count, so every
+    transposed convolution of such a block is computed with convolutions (same parameters,
+    same values). Returns the number of layers switched.
     """
     if block is None or not onednn_active():
         return 0
@@ -316,11 +354,19 @@ def make_onednn_safe(block) -> int:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if type(current) is nn.Conv2DTranspose and current._channels == 1 and _convertible(current):
-            if _shares_parameters(current):
+        if type(current) is nn.Conv2DTranspose and _convertible(current) and (current._channels == 1 or reused):
+            if reused or _shares_parameters(current):
                 current.__class__ = Conv2DTranspose
+                current.via_convolution = reused
             else:
                 widen(current)
+            switched += 1
+        elif reused and isinstance(current, WideConv2DTranspose):  # switched earlier, by a model built with it
+            narrow(current)
+            switched += 1
+        elif reused and isinstance(current, Conv2DTranspose) and _convertible(current) and not current.via_convolution:
+            current.via_convolution = True
+            current._clear_cached_op()
             switched += 1
         stack.extend(getattr(current, "_children", {}).values())
     return switched

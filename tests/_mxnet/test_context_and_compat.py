@@ -165,3 +165,59 @@ def test_widened_layer_saves_and_loads_the_contract_one_channel_weight(tmp_path)
     wide.load_parameters(str(tmp_path / "native.params"))  # and the other way round
     np.testing.assert_array_equal(wide.narrow_weight().asnumpy(), native.weight.data().asnumpy())
     assert float(wide.weight.data()[:, 1].abs().sum().asscalar()) == 0
+
+
+def _auto_encoder():
+    net = gluon.nn.HybridSequential()
+    net.add(gluon.nn.Conv2D(8, 4, strides=2, padding=1), gluon.nn.BatchNorm(),
+            gluon.nn.Conv2DTranspose(16, 3, padding=1), gluon.nn.Conv2DTranspose(1, 4, strides=2, padding=1))
+    return net
+
+
+def test_a_block_evaluated_twice_in_one_graph_back_propagates_with_onednn():
+    """oneDNN crashes (segmentation fault) back-propagating a Deconvolution that appears twice in
+    one recorded graph, whatever its channel count; ``reused=True`` computes them with convolutions.
+    The single-channel layer was widened first (as a model built with the block does) and is
+    narrowed back, keeping its values."""
+    net = _auto_encoder()
+    make_onednn_safe(net)  # what ConvolutionalNeuralNetworks does
+    mx.random.seed(0)
+    net.initialize(mx.init.Normal(0.3))
+    a, b = nd.random.uniform(shape=(4, 1, 8, 8)), nd.random.uniform(shape=(4, 1, 8, 8))
+    before = net(a).asnumpy()
+    weight_before = (net[3].narrow_weight() if onednn_active() else net[3].weight.data()).asnumpy()
+    switched = make_onednn_safe(net, reused=True)  # what a discriminator does with its model
+    assert switched == (2 if onednn_active() else 0)
+    if onednn_active():
+        assert type(net[3]) is Conv2DTranspose and net[3].via_convolution and net[2].via_convolution
+    assert net[3].weight.shape == (16, 1, 4, 4)
+    np.testing.assert_array_equal(net[3].weight.data().asnumpy(), weight_before)
+    net.hybridize(static_alloc=True)
+    np.testing.assert_allclose(net(a).asnumpy(), before, rtol=1e-4, atol=1e-5)
+    params = list(net.collect_params().values())
+    separate = []
+    for x, sign in ((a, 1.0), (b, -1.0)):  # reference: one pass per recorded graph
+        with autograd.record():
+            loss = sign * ((net(x) - x) ** 2).mean()
+        loss.backward()
+        separate.append([p.grad().asnumpy().copy() for p in params if p.grad_req != "null"])
+    with autograd.record():
+        loss = ((net(a) - a) ** 2).mean() - ((net(b) - b) ** 2).mean()
+    loss.backward()
+    together = [p.grad().asnumpy() for p in params if p.grad_req != "null"]
+    for got, first, second in zip(together, *separate):
+        np.testing.assert_allclose(got, first + second, rtol=1e-3, atol=1e-5)
+
+
+def test_a_deferred_widened_layer_is_narrowed_before_its_shape_is_known():
+    net = _auto_encoder()
+    make_onednn_safe(net)
+    make_onednn_safe(net, reused=True)
+    net.initialize()
+    net.hybridize(static_alloc=True)
+    x = nd.random.uniform(shape=(2, 1, 8, 8))
+    with autograd.record():
+        loss = (net(x) ** 2).mean() + (net(x + 1) ** 2).mean()
+    loss.backward()
+    assert net[3].weight.shape == (16, 1, 4, 4)
+    assert float(net[3].weight.grad().abs().sum().asscalar()) > 0

@@ -22,6 +22,9 @@ def default_initializer(magnitude: float) -> mx.initializer.Initializer:
 class PlayerMixin:
     """``model`` as a registered child, ctx/learning settings, forced initialization and trainer."""
 
+    #: the model runs more than once in one recorded graph (see ``make_onednn_safe``'s ``reused``)
+    evaluated_twice_per_graph = False
+
     def _configure_player(self, learning_rate, optimizer_name, hybridize_flag, scale, ctx, kwargs) -> None:
         self.learning_rate = check_number(learning_rate, "learning_rate", minimum=0.0, strict_minimum=True)
         self.optimizer_name = check_optimizer_name(optimizer_name)
@@ -40,7 +43,7 @@ class PlayerMixin:
         if not isinstance(value, HybridBlock):
             raise TypeError("model must be a gluon HybridBlock (e.g. a ConvolutionalNeuralNetworks), not %s."
                             % type(value).__name__)
-        make_onednn_safe(value)
+        make_onednn_safe(value, reused=self.evaluated_twice_per_graph)
         self.__dict__["_model"] = value
         self.register_child(value, "model")
         self._clear_cached_op()

@@ -25,6 +25,8 @@ class DiscriminativeModel(PlayerMixin, HybridBlock, AdversarialModel):
 
     _UNREGISTERED = frozenset({"model"})
     _default_magnitude = 2
+    #: a discriminator step judges a true and a generated batch in one recorded graph
+    evaluated_twice_per_graph = True
 
     def __init__(self, model, initializer=None, learning_rate=1e-05, optimizer_name="SGD", hybridize_flag=True,
                  scale=1.0, ctx=DEFAULT_CTX, **kwargs):
