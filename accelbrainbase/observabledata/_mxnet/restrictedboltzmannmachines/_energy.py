@@ -130,31 +130,30 @@ def _cd_layer(S, spec: LayerSpec, data, weight, hidden_bias, visible_bias, rate,
         keep = S.random.uniform_like(hidden0) >= spec.hidden_dropout_rate
         positive = hidden0 * keep
     state = chain if spec.persistent else S.random.uniform_like(positive) < positive
-    # the first Gibbs step and the reconstruction share one product with W: (2B, H) x (H, V)
     weight_t = S.transpose(weight)
-    both = _visible_means_t(S, S.concat(hidden0, state, dim=0), weight_t, visible_bias, spec.num_visible,
-                            spec.gaussian)
-    reconstruction, visible = S.split(both, num_outputs=2, axis=0)
+    reconstruction = _visible_means_t(S, hidden0, weight_t, visible_bias, spec.num_visible, spec.gaussian)
     for step in range(spec.k):
-        if step > 0:
-            visible = _visible_means_t(S, state, weight_t, visible_bias, spec.num_visible, spec.gaussian)
+        visible = _visible_means_t(S, state, weight_t, visible_bias, spec.num_visible, spec.gaussian)
         negative = hidden_probabilities(S, visible, weight, hidden_bias, spec.num_hidden)
         if keep is not None:
             negative = negative * keep
         if step < spec.k - 1 or spec.persistent:
             state = S.random.uniform_like(negative) < negative
-    # W += rate * (h+ᵀ v+ - h-ᵀ v-) = rate * [h+; -h-]ᵀ [v+; v-]: one inner product over the 2B
+    # W += rate * (h+ᵀ v+ - h-ᵀ v-) = [rate h+; -rate h-]ᵀ [v+; v-]: one inner product over the 2B
     # stacked samples, no separate optimiser call. FullyConnected (oneDNN's inner product) computes
     # it in half the time of two linalg.gemm accumulations (0.51 vs 1.02 ms at B=100, 784x100).
-    scaled_positive, scaled_negative = S.broadcast_mul(positive, rate), S.broadcast_mul(negative, rate)
-    stacked_hidden = S.transpose(S.concat(scaled_positive, -scaled_negative, dim=0))  # (H, 2B)
-    stacked_visible = S.transpose(S.concat(observed, visible, dim=0))  # (V, 2B)
-    new_weight = weight + S.FullyConnected(stacked_hidden, stacked_visible, no_bias=True,
+    hidden_rows = S.concat(S.broadcast_mul(positive, rate), -S.broadcast_mul(negative, rate), dim=0)  # (2B, H)
+    visible_rows = S.concat(observed, visible, dim=0)  # (2B, V)
+    new_weight = weight + S.FullyConnected(S.transpose(hidden_rows), S.transpose(visible_rows), no_bias=True,
                                            num_hidden=spec.num_visible)
-    ones_column = S.ones_like(S.slice_axis(data, axis=1, begin=0, end=1))
-    new_hidden_bias = hidden_bias + _column_sums(S, scaled_positive - scaled_negative, ones_column)
-    new_visible_bias = visible_bias + S.broadcast_mul(_column_sums(S, observed - visible, ones_column),
-                                                      S.reshape(rate, shape=(1,)))
+    # bias steps: column sums of the stacks as products with a (1, 2B) row (CPU reductions are slow):
+    # all ones for the hidden bias, +rate / -rate for the visible bias
+    ones = S.ones_like(S.slice_axis(hidden_rows, axis=1, begin=0, end=1))  # (2B, 1)
+    new_hidden_bias = hidden_bias + S.reshape(S.dot(ones, hidden_rows, transpose_a=True), shape=(-1,))
+    signs = S.concat(S.ones_like(S.slice_axis(observed, axis=1, begin=0, end=1)),
+                     -S.ones_like(S.slice_axis(observed, axis=1, begin=0, end=1)), dim=0)  # (2B, 1)
+    new_visible_bias = visible_bias + S.broadcast_mul(S.reshape(S.dot(signs, visible_rows, transpose_a=True),
+                                                                shape=(-1,)), S.reshape(rate, shape=(1,)))
     return new_weight, new_hidden_bias, new_visible_bias, hidden0, reconstruction, state
 
 
