@@ -133,10 +133,11 @@ def _leaky(conv):
     return block
 
 
-def discriminator_network(channels: int = 64, in_channels: int = 1, output: str = "sigmoid"):
+def discriminator_network(channels: int = 64, in_channels: int = 1, output: str = "sigmoid", units: int = 1):
     """1×28×28 → 4×4/2 conv (channels/2, leaky) → 4×4/2 conv (channels, leaky, batch norm) →
-    one unit (``output`` activation)."""
-    head = NeuralNetworks(L2NormLoss(), units_list=[1], activation_list=[output], dropout_rate_list=[0.0],
+    ``units`` dense units (``output`` activation): one sigmoid unit for a discriminator, or
+    ``units=z_dim, output="identity"`` for the encoder of an auto-encoder (demo/aae_mnist.py)."""
+    head = NeuralNetworks(L2NormLoss(), units_list=[units], activation_list=[output], dropout_rate_list=[0.0],
                           not_init_flag=True, ctx=CTX)
     return _cnn([_leaky(nn.Conv2D(channels // 2, 4, strides=2, padding=1, in_channels=in_channels)),
                  _leaky(nn.Conv2D(channels, 4, strides=2, padding=1))],
