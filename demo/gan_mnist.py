@@ -17,11 +17,11 @@ distance <= 3x the real-vs-real value. A 10x10 grid of samples is written to
 The players are the shared DCGAN-style networks of ``demo/gan_common.py`` at half width
 (generator projection 64x7x7 and 32 transposed-convolution channels, discriminator 16/32
 channels), trained with Adam (lr 2e-3, beta1 0.5) for 4,000 iterations of one discriminator and
-one generator update on batches of 64. Half-width players cost less than half as much per iteration (38 against 85 ms),
-so they play more than twice the iterations of the full-width ones (lr 5e-4, 1,500 iterations)
-in a similar time, and the Fréchet ratio falls from 6.6-7.0 to 4.8-5.4 (seeds 0-2; generated
-classifier score 7.6-7.8). The Fréchet distance was still falling with more iterations when the
-time budget ran out: the 3x target is NOT met. Samples are drawn in predict mode (the
+one generator update on batches of 64. Half-width players cost less than half as much per
+iteration (38 against 85 ms), so they play more than twice the iterations of the full-width ones
+(lr 5e-4, 1,500 iterations) in a similar time, and the Fréchet ratio falls from 6.6-7.0 to
+4.8-5.4 (seeds 0-2; generated classifier score 7.6-7.8). The Fréchet distance was still falling
+with more iterations when the time budget ran out: the 3x target is NOT met. Samples are drawn in predict mode (the
 generator's batch-norm running statistics); train-mode (batch statistics) sampling scored the
 same within noise.
 
