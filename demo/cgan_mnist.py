@@ -16,7 +16,7 @@ Target (issue 9): at least 90 % of generated digits are classified as their cond
 Also printed: the classifier score of the generated digits. A grid (row r: digits conditioned on
 label r) is written to ``docs/images/cgan_mnist_samples.png``.
 
-    python demo/cgan_mnist.py [--iterations 1500] [--k-step 1] [--out docs/images]
+    python demo/cgan_mnist.py [--seed 0] [--iterations 1500] [--k-step 1] [--out docs/images]
 """
 import os
 import sys
@@ -139,7 +139,7 @@ def main():
     classifier = train_classifier(args.classifier_epochs, x_train, y_train, x_test, y_test)
 
     t = time.perf_counter()
-    gan, label_sampler = build_cgan(x_train, y_train)
+    gan, label_sampler = build_cgan(x_train, y_train, seed=args.seed)
     gan.learn(iter_n=args.iterations, k_step=args.k_step)
     seconds = time.perf_counter() - t
     print("conditional GAN: %d iterations (k_step=%d) in %.0f s (%.1f ms/iteration)"

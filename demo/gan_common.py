@@ -164,10 +164,12 @@ def load_average() -> str:
     return "load average %.2f, %.2f, %.2f" % os.getloadavg()
 
 
-def demo_arguments(doc: str) -> argparse.Namespace:
-    """The GAN demos' command line: iterations, k_step, classifier epochs, output folder."""
+def demo_arguments(doc: str, iterations: int = 1500) -> argparse.Namespace:
+    """The GAN demos' command line: seed, iterations (``iterations`` is the demo's default),
+    k_step, classifier epochs, output folder."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=1500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--iterations", type=int, default=iterations)
     parser.add_argument("--k-step", type=int, default=1)
     parser.add_argument("--classifier-epochs", type=int, default=12)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,

@@ -27,7 +27,6 @@ same within noise.
 
     python demo/gan_mnist.py [--seed 0] [--iterations 4000] [--k-step 1] [--out docs/images]
 """
-import argparse
 import os
 import sys
 import time
@@ -100,20 +99,9 @@ def scores(classifier, generated, x_train, x_test):
     }
 
 
-def _own_arguments():
-    """This demo's own options (``--seed``, and ``--iterations`` with its default of 4,000); the rest
-    go to the GAN demos' shared command line."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--iterations", type=int, default=ITERATIONS)
-    own, rest = parser.parse_known_args()
-    sys.argv = [sys.argv[0]] + rest + ["--iterations", str(own.iterations)]
-    return own.seed
-
-
 def main():
-    seed = _own_arguments()
-    args = demo_arguments(__doc__)
+    args = demo_arguments(__doc__, iterations=ITERATIONS)
+    seed = args.seed
     started = time.perf_counter()
     x_train, y_train, x_test, y_test = images()
     classifier = train_classifier(args.classifier_epochs, x_train, y_train, x_test, y_test)
