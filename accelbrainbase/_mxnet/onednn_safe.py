@@ -203,7 +203,8 @@ class WidenedParameter(Parameter):
         shape = self.shape
         return None if shape is None else (shape[0], 1) + tuple(shape[2:])
 
-    def _widen(self, data):
+    @staticmethod
+    def _widen(data):
         if data.ndim == 4 and data.shape[1] == 1:
             return mx.nd.concat(data, mx.nd.zeros_like(data), dim=1)
         return data
@@ -275,49 +276,49 @@ class WideConv2DTranspose(nn.Conv2DTranspose):
         return self.weight.narrow_data(ctx)
 
 
+def _recast(param: Parameter, cls, shape, convert) -> None:
+    """Turn ``param`` into a ``cls`` of ``shape`` *in place*: the same object, so every block,
+    ``ParameterDict`` and ``gluon.Trainer`` that already holds it stays valid. ``convert`` maps
+    its current values (or values set before a deferred initialization) to the new shape."""
+    deferred = param._deferred_init
+    values = convert(param._reduce()) if param._data is not None else None
+    contexts = param.list_ctx() if param._data is not None else None
+    param.__class__ = cls
+    param._shape = shape
+    if values is not None:
+        param._data = param._grad = None
+        param._load_init(values, contexts)
+        if param._trainer is not None and param._trainer._kv_initialized:
+            param._trainer._reset_kvstore()  # its copies have the old shape
+    elif deferred and deferred[3] is not None:
+        param._deferred_init = deferred[:3] + (convert(deferred[3]),)
+
+
+def _first_channel(data):
+    return mx.nd.slice_axis(data, axis=1, begin=0, end=1)
+
+
 def widen(layer: nn.Conv2DTranspose) -> WideConv2DTranspose:
-    """Switch a one-channel ``Conv2DTranspose`` (in place) to :class:`WideConv2DTranspose`:
-    its ``weight`` becomes a :class:`WidenedParameter` with the same name, initializer and
-    settings, holding the old values when the layer was initialized."""
-    old = layer.weight
-    shape = tuple(old.shape)
-    new = WidenedParameter(old.name, grad_req=old.grad_req, shape=(shape[0], 2) + shape[2:], dtype=old.dtype,
-                           lr_mult=old.lr_mult, wd_mult=old.wd_mult, init=old.init,
-                           allow_deferred_init=old._allow_deferred_init, differentiable=old._differentiable)
-    if old._data is not None:
-        new._load_init(old._reduce(), old.list_ctx())
-    elif old._deferred_init:
-        new._deferred_init = old._deferred_init
+    """Switch a one-channel ``Conv2DTranspose`` (in place) to :class:`WideConv2DTranspose`: its
+    ``weight`` (the same Parameter object) becomes a :class:`WidenedParameter`, keeping its values
+    when the layer was initialized."""
+    weight = layer.weight
+    shape = None if weight._shape is None else (weight._shape[0], 2) + tuple(weight._shape[2:])
+    _recast(weight, WidenedParameter, shape, WidenedParameter._widen)
     layer.__class__ = WideConv2DTranspose
-    _replace_weight(layer, new)
+    layer._clear_cached_op()
     return layer
 
 
-def _replace_weight(layer, new: Parameter) -> None:
-    layer.params._params[new.name] = new
-    layer._reg_params["weight"] = new
-    object.__setattr__(layer, "weight", new)
-    layer._clear_cached_op()
-
-
 def narrow(layer: WideConv2DTranspose) -> Conv2DTranspose:
-    """Undo :func:`widen` (in place): a one-channel ``weight`` again, computed with convolutions
-    (for a block evaluated twice per graph, see :func:`make_onednn_safe`)."""
-    old = layer.weight
-    shape = old.narrow_shape()
-    new = Parameter(old.name, grad_req=old.grad_req, shape=shape, dtype=old.dtype, lr_mult=old.lr_mult,
-                    wd_mult=old.wd_mult, init=old.init, allow_deferred_init=old._allow_deferred_init,
-                    differentiable=old._differentiable)
-    if old._data is not None:
-        new._load_init(mx.nd.slice_axis(old._reduce(), axis=1, begin=0, end=1), old.list_ctx())
-    elif old._deferred_init:
-        data = old._deferred_init[3]  # None: the initializer will draw the 1-channel weight
-        if data is not None:
-            data = mx.nd.slice_axis(data, axis=1, begin=0, end=1)
-        new._deferred_init = old._deferred_init[:3] + (data,)
+    """Undo :func:`widen` (in place): a one-channel ``weight`` again (the same Parameter object),
+    computed with convolutions (for a block evaluated twice per graph, see
+    :func:`make_onednn_safe`)."""
+    weight = layer.weight
+    _recast(weight, Parameter, weight.narrow_shape(), _first_channel)
     layer.__class__ = Conv2DTranspose
     layer.via_convolution = True
-    _replace_weight(layer, new)
+    layer._clear_cached_op()
     return layer
 
 

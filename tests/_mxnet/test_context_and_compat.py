@@ -221,3 +221,29 @@ def test_a_deferred_widened_layer_is_narrowed_before_its_shape_is_known():
     loss.backward()
     assert net[3].weight.shape == (16, 1, 4, 4)
     assert float(net[3].weight.grad().abs().sum().asscalar()) > 0
+
+
+@pytest.mark.parametrize("initialized", [False, True])
+def test_switching_routes_keeps_the_parameter_objects_a_trainer_holds(initialized):
+    """A block may already have its own Trainer when a model switches its layers (a CNN given to a
+    DiscriminativeModel): the weight stays the same Parameter object, so that Trainer still
+    updates the layer."""
+    net = _auto_encoder()
+    make_onednn_safe(net)
+    net.initialize(mx.init.Normal(0.3))  # deferred: shapes known at the first forward
+    if initialized:
+        net(nd.zeros((1, 1, 8, 8)))
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    weight = net[3].weight
+    make_onednn_safe(net, reused=True)
+    assert net[3].weight is weight and weight in trainer._params
+    net.hybridize(static_alloc=True)
+    x = nd.random.uniform(shape=(4, 1, 8, 8))
+    net(x)  # completes a deferred initialization
+    before = net[3].weight.data().asnumpy().copy()
+    with autograd.record():
+        loss = ((net(x) - x) ** 2).mean() + ((net(x * 0.5) - x) ** 2).mean()
+    loss.backward()
+    trainer.step(4)
+    assert net[3].weight.shape == (16, 1, 4, 4)
+    assert np.abs(net[3].weight.data().asnumpy() - before).max() > 0

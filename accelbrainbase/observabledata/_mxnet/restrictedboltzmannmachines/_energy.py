@@ -66,11 +66,6 @@ def pseudo_log_likelihood(v: NDArray, weight: NDArray, visible_bias: NDArray,
     return -width * mx.nd.Activation(gap, act_type="softrelu")
 
 
-def _column_sums(S, rows, ones_column):
-    """``Σ_rows rows`` as ``(V,)`` through a matrix product (MXNet's CPU reductions are slow)."""
-    return S.reshape(S.dot(ones_column, rows, transpose_a=True), shape=(-1,))
-
-
 # ---------------------------------------------------------------------- fused graphs
 class LayerSpec(NamedTuple):
     """What the fused graphs need to know about one RBM layer."""
@@ -146,8 +141,8 @@ def _cd_layer(S, spec: LayerSpec, data, weight, hidden_bias, visible_bias, rate,
     visible_rows = S.concat(observed, visible, dim=0)  # (2B, V)
     new_weight = weight + S.FullyConnected(S.transpose(hidden_rows), S.transpose(visible_rows), no_bias=True,
                                            num_hidden=spec.num_visible)
-    # bias steps: column sums of the stacks as products with a (1, 2B) row (CPU reductions are slow):
-    # all ones for the hidden bias, +rate / -rate for the visible bias
+    # bias steps: column sums of the stacks as products with a (2B, 1) column (CPU reductions are
+    # slow): all ones for the hidden bias, +1 / -1 (then times rate) for the visible bias
     ones = S.ones_like(S.slice_axis(hidden_rows, axis=1, begin=0, end=1))  # (2B, 1)
     new_hidden_bias = hidden_bias + S.reshape(S.dot(ones, hidden_rows, transpose_a=True), shape=(-1,))
     signs = S.concat(S.ones_like(S.slice_axis(observed, axis=1, begin=0, end=1)),
