@@ -15,8 +15,10 @@ against which reference side, and the target), then calls :func:`main`::
 
 Measurement rules (docs/performance.md):
 
-* every repeat runs every side once, in alternating order (reversed on odd repeats), so slow
-  drifts of the machine hit both sides alike;
+* every repeat measures every side once, in alternating order (reversed on odd repeats), so slow
+  drifts of the machine hit both sides alike; a measurement runs the side back to back until
+  ``--min-seconds`` (2 s) have passed (at least once), so a burst of the machine during one
+  sub-second run weighs less;
 * a side's figure is the median of its repeats; a comparison's *time ratio* is the library's
   median time per unit of work over the reference's (``<= target`` passes);
 * the *spread* of a comparison is ``(max - min) / median`` of its per-repeat ratios (each repeat
@@ -44,6 +46,8 @@ from typing import Callable, ContextManager, Dict, List, Optional
 
 #: a comparison whose per-repeat ratios vary by more than this is flagged
 SPREAD_LIMIT = 0.10
+#: a measurement of a side lasts at least this long (short runs are repeated back to back)
+MIN_SECONDS = 2.0
 
 
 @dataclass
@@ -121,6 +125,8 @@ def _parser(benchmark: Benchmark) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=benchmark.title)
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per side (median of these)")
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
+    parser.add_argument("--min-seconds", type=float, default=MIN_SECONDS,
+                        help="a measurement repeats a side's run until this many seconds have passed")
     parser.add_argument("--no-memory", action="store_true", help="skip the per-side peak-memory runs")
     parser.add_argument("--only", default=None, help=argparse.SUPPRESS)  # internal: one side, print its peak RSS
     if benchmark.add_arguments is not None:
@@ -158,6 +164,18 @@ def _spread(values: List[float]) -> float:
     return (max(values) - min(values)) / statistics.median(values) if len(values) > 1 else 0.0
 
 
+def timed_run(side: Callable[[int], Result], repeat: int, min_seconds: float) -> Result:
+    """One measurement of ``side``: it runs back to back until ``min_seconds`` have passed (at
+    least once, as ``timeit``'s autorange does), so a burst of the machine during one short run
+    weighs less; seconds and work are summed, the quality figures are the first run's."""
+    first = side(repeat)
+    seconds, work = first.seconds, first.work
+    while seconds < min_seconds:
+        more = side(repeat)
+        seconds, work = seconds + more.seconds, work + more.work
+    return Result(seconds, work, first.quality)
+
+
 def measure(benchmark: Benchmark, args: argparse.Namespace) -> Dict[str, List[Result]]:
     """Run every side ``args.repeats`` times, interleaved; returns the results per side."""
     with benchmark.sides(args) as sides:
@@ -165,7 +183,7 @@ def measure(benchmark: Benchmark, args: argparse.Namespace) -> Dict[str, List[Re
         order = list(sides)
         for repeat in range(args.repeats):
             for name in (order if repeat % 2 == 0 else order[::-1]):
-                results[name].append(sides[name](repeat))
+                results[name].append(timed_run(sides[name], repeat, args.min_seconds))
                 print("  repeat %d  %-44s %8.2f s" % (repeat, name, results[name][-1].seconds), file=sys.stderr,
                       flush=True)
     return results

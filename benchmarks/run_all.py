@@ -76,7 +76,8 @@ def run_one(name: str, path: str, repeats: int) -> dict:
 def markdown(header: dict, results: list) -> str:
     lines = ["# Benchmark results", "",
              "accelbrainbase %(version)s, commit %(commit)s, %(date)s; %(machine)s; oneDNN %(onednn)s; "
-             "%(repeats)d interleaved repeats per side (median); load average %(load_before).2f before, "
+             "%(repeats)d interleaved repeats per side (median), each a measurement of at least 2 s (short runs "
+             "repeated back to back); load average %(load_before).2f before, "
              "%(load_after).2f after the whole run." % header, "",
              "Time ratio = the library's time per unit of work / the reference's (≤ target passes). "
              "Spread = (max − min) / median of the per-repeat ratios; above 10 % the row is flagged. "
