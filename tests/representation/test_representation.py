@@ -227,6 +227,37 @@ def test_ladder_bad_input():
         SemiSupervisedIterator(x, y[:5], x, x, y, n_classes=10, ctx=mx.cpu())
 
 
+def test_ladder_top_decoder_starts_from_batch_normalised_softmax():
+    """Rasmus et al. (2015), Algorithm 1: u_L = BN(softmax(h̃_L)). With no noise, a top combinator
+    that returns u (a4 = 1, the rest 0) and only the top cost, the denoising term is
+    mean_rows ‖(BN(softmax(z_L)) - μ_L) / σ_L - z_L‖² / width, computed here in numpy. (The
+    library once fed the batch-normalised logits to the decoder instead.)"""
+    rng = np.random.RandomState(0)
+    x, u = rng.rand(12, 6).astype(np.float32), rng.rand(18, 6).astype(np.float32)
+    y = nd.one_hot(nd.array(np.arange(12) % 4), 4)
+    model = LadderNetworks(6, [5, 4], noise_std_list=0.0, denoising_cost_list=[0.0, 0.0, 1.0], ctx=mx.cpu())
+    a = np.zeros((10, 4), dtype=np.float32)
+    a[3] = 1.0  # mu(u) = u, v(u) = 0, so z_hat = u
+    model.combinator_list[2].a.set_data(nd.array(a))
+    with mx.autograd.record():  # training mode: batch statistics
+        denoising = float(model.training_graph()(nd.array(x), y, nd.array(u))[2].asscalar())
+
+    def bn(z):
+        mean, std = z.mean(axis=0), np.sqrt(z.var(axis=0) + 1e-5)
+        return (z - mean) / std, mean, std
+
+    both = np.concatenate([x, u]).astype(np.float64)
+    w1, w2 = (dense.weight.data().asnumpy().astype(np.float64) for dense in model.encoder_list)
+    z1 = bn(both @ w1.T)[0]
+    z2, mean2, std2 = bn(np.maximum(z1, 0.0) @ w2.T)
+    soft = np.exp(z2 - z2.max(axis=1, keepdims=True))
+    soft /= soft.sum(axis=1, keepdims=True)
+    estimate = (bn(soft)[0] - mean2) / std2
+    expected = float(np.mean(np.sum((estimate - z2) ** 2, axis=1)) / 4)
+    assert denoising == pytest.approx(expected, rel=1e-3)
+    logits_version = float(np.mean(np.sum(((bn(z2)[0] - mean2) / std2 - z2) ** 2, axis=1)) / 4)
+    assert abs(logits_version - expected) > 0.05 * expected  # the test tells the two apart
+
 def test_ladder_hybridized_equals_imperative_and_save_load(tmp_path):
     model = LadderNetworks(64, [32, 10], ctx=mx.cpu())
     x = nd.array(np.random.RandomState(0).rand(7, 64))

@@ -86,8 +86,9 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
 
     The encoder runs twice on each batch (labelled and unlabelled rows together): a clean path
     and a corrupted path, which adds Gaussian noise (``noise_std_list[l]``) to the input and to
-    every batch-normalised pre-activation. The decoder goes top-down from the corrupted output;
-    at each layer a combinator merges the top-down signal with the lateral (corrupted) one into
+    every batch-normalised pre-activation. The decoder goes top-down from the corrupted output's
+    class probabilities (batch-normalised softmax, ``u_L = BN(softmax(h̃_L))``); at each layer a
+    combinator merges the top-down signal with the lateral (corrupted) one into
     a denoised estimate ``ẑ_l`` of the clean ``z_l``. The loss is
 
     * the cross-entropy of the corrupted output on the labelled rows, plus
@@ -214,7 +215,9 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
         denoising = 0.0
         z_hat = None
         for l in range(top, -1, -1):
-            u = noisy_out if l == top else self.decoder_list[l](z_hat)
+            # the top decoder layer starts from the corrupted encoder's class probabilities
+            # (u_L = BN(softmax(h̃_L)), Rasmus et al. 2015, Algorithm 1), not from its logits
+            u = F.softmax(noisy_out, axis=1) if l == top else self.decoder_list[l](z_hat)
             u = _batch_normalize(F, u)[0]
             z_hat = self.combinator_list[l](noisy_z[l], u)
             target = clean_z[l]
