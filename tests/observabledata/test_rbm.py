@@ -141,6 +141,36 @@ def test_learning_rate_and_its_decay_change_the_cd_update(digits_arrays):
     assert decayed._cd_learning_rate == pytest.approx(0.1 * 0.1 ** 2)
 
 
+@pytest.mark.parametrize("visible_activation", ["sigmoid", "identity"])
+def test_one_persistent_cd_step_equals_the_numpy_update(digits_arrays, visible_activation):
+    """With the persistent chain given, a PCD-1 step is deterministic: the fused graph's new W, b
+    and c equal the textbook update written in numpy, and the returned features and mean-field
+    reconstruction use the parameters from before the step."""
+    rng = np.random.RandomState(0)
+    v0 = digits_arrays["x_train"][:32].astype(np.float32)
+    model = rbm(visible_activation=visible_activation, persistent_flag=True, learning_rate=0.05)
+    w, c = 0.1 * rng.randn(64, 64).astype(np.float32), 0.1 * rng.randn(64).astype(np.float32)
+    b = 0.1 * rng.randn(64).astype(np.float32)
+    model.weights_arr, model.hidden_bias_arr, model.visible_bias_arr = w, c, b
+    chain = (rng.rand(32, 64) < 0.5).astype(np.float32)
+    model._chain = mx.nd.array(chain, ctx=CPU)
+
+    hidden, reconstruction, _ = model.contrastive_divergence(mx.nd.array(v0, ctx=CPU))
+
+    means = sigmoid if visible_activation == "sigmoid" else (lambda z: z)
+    positive = sigmoid(v0 @ w.T + c)
+    visible = means(chain @ w + b)
+    negative = sigmoid(visible @ w.T + c)
+    rate = 0.05 / len(v0)
+    np.testing.assert_allclose(hidden.asnumpy(), positive, atol=1e-5)
+    np.testing.assert_allclose(reconstruction.asnumpy(), means(positive @ w + b), atol=1e-5)
+    np.testing.assert_allclose(model.weights_arr.asnumpy(), w + rate * (positive.T @ v0 - negative.T @ visible),
+                               atol=1e-5)
+    np.testing.assert_allclose(model.visible_bias_arr.asnumpy(), b + rate * (v0.sum(0) - visible.sum(0)), atol=1e-5)
+    np.testing.assert_allclose(model.hidden_bias_arr.asnumpy(), c + rate * (positive.sum(0) - negative.sum(0)),
+                               atol=1e-5)
+
+
 @pytest.mark.parametrize("options, threshold", [({"k": 3}, 0.16), ({"persistent_flag": True}, 0.17),
                                                 ({"hidden_dropout_rate": 0.2}, 0.17)])
 def test_cd_k_persistent_and_dropout_variants_learn(digits_arrays, options, threshold):
