@@ -16,7 +16,7 @@ Targets (issue 9): the energy of real test digits is lower than that of generate
 classifier score is reported (no threshold). A 10x10 grid of samples is written to
 ``docs/images/ebgan_mnist_samples.png``.
 
-    python demo/ebgan_mnist.py [--iterations 1000] [--seed 0] [--k-step 1] [--classifier-epochs 12] [--out docs/images]
+    python demo/ebgan_mnist.py [--iterations 1000] [--seed 0] [--k-step 1] [--classifier-epochs 8] [--out docs/images]
 
 (the default of 1,000 iterations is what docs/adversarial.md reports.)
 """

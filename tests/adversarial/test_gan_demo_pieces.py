@@ -1,0 +1,92 @@
+"""The pieces demo/gan_mnist.py adds to the library's GAN: a minibatch standard-deviation plane
+for the discriminator, a generator whose weights are averaged through the engine's
+``after_step`` hook, and the shifted copies its judge is trained on."""
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet import nd
+
+from accelbrainbase.computableloss._mxnet.discriminator_loss import DiscriminatorLoss
+from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss
+from demo.gan_common import MinibatchStddev, discriminator_network, shifted_copies
+from demo.gan_mnist import AveragingGANController
+from _setup import CTX, downsample, mlp_players, true_sampler
+
+
+def test_minibatch_stddev_appends_the_mean_batch_std_as_a_plane():
+    x = np.random.RandomState(0).normal(size=(6, 3, 4, 5)).astype(np.float32)
+    block = MinibatchStddev()
+    out = block(nd.array(x)).asnumpy()
+    assert out.shape == (6, 4, 4, 5)
+    np.testing.assert_array_equal(out[:, :3], x)
+    expected = np.sqrt(x.var(axis=0) + 1e-8).mean()
+    np.testing.assert_allclose(out[:, 3], np.full((6, 4, 5), expected), rtol=1e-5)
+    block.hybridize()
+    np.testing.assert_allclose(block(nd.array(x)).asnumpy(), out, rtol=1e-5)
+    # identical samples have no spread
+    same = np.repeat(x[:1], 6, axis=0)
+    assert np.abs(block(nd.array(same)).asnumpy()[:, 3]).max() < 1e-3
+
+
+def test_discriminator_with_the_plane_judges_28x28_digits():
+    mx.random.seed(0)
+    net = discriminator_network(32, minibatch_stddev=True)
+    net.initialize(ctx=CTX)
+    x = nd.random.uniform(shape=(8, 1, 28, 28), ctx=CTX)
+    imperative = net(x).asnumpy()
+    net.hybridize()
+    assert imperative.shape == (8, 1) and ((imperative > 0) & (imperative < 1)).all()
+    np.testing.assert_allclose(net(x).asnumpy(), imperative, rtol=1e-4, atol=1e-6)
+
+
+def test_shifted_copies_move_whole_digits(mnist_arrays):
+    x = mnist_arrays["x_train"][:50].reshape(-1, 1, 28, 28)
+    copies = shifted_copies(x, 2, seed=0)
+    assert copies.shape == (100, 1, 28, 28) and copies.dtype == x.dtype
+    # MNIST digits sit inside a 4-pixel empty border, so a shift of at most 2 loses no ink
+    np.testing.assert_allclose(copies.sum(axis=(1, 2, 3)), np.tile(x.sum(axis=(1, 2, 3)), 2), rtol=1e-5)
+    moved = (np.abs(copies - np.tile(x, (2, 1, 1, 1))).sum(axis=(1, 2, 3)) > 0).mean()
+    assert moved > 0.7  # 24 of the 25 shift pairs move the digit
+    np.testing.assert_array_equal(shifted_copies(x, 2, seed=0), copies)
+
+
+def _averaging_gan(x, decay):
+    generator, discriminator = mlp_players()
+    return AveragingGANController(true_sampler(x), generator, discriminator, GeneratorLoss(), DiscriminatorLoss(),
+                                  average_decay=decay, optimizer_name="adam", learning_rate=2e-3, ctx=CTX,
+                                  optimizer_params={"beta1": 0.5}, attenuate_epoch=100)
+
+
+def test_generator_average_is_the_exponential_average_of_every_iterate(mnist_arrays):
+    x = downsample(mnist_arrays["x_train"][:512])
+    snapshots = []
+
+    class Recording(AveragingGANController):
+        def after_step(self):
+            snapshots.append({k: p.data().asnumpy() for k, p in self.generative_model.collect_params().items()})
+            super().after_step()
+
+    generator, discriminator = mlp_players()
+    gan = Recording(true_sampler(x), generator, discriminator, GeneratorLoss(), DiscriminatorLoss(),
+                    average_decay=0.9, optimizer_name="adam", learning_rate=2e-3, ctx=CTX,
+                    optimizer_params={"beta1": 0.5}, attenuate_epoch=100)
+    with pytest.raises(RuntimeError, match="use_average"):
+        gan.use_average()
+    gan.learn(iter_n=5, k_step=1)
+    assert len(snapshots) == 5
+    expected = dict(snapshots[0])
+    for snapshot in snapshots[1:]:
+        expected = {k: 0.9 * expected[k] + 0.1 * snapshot[k] for k in expected}
+    last = snapshots[-1]
+    gan.use_average()
+    params = gan.generative_model.collect_params()
+    for name, param in params.items():
+        np.testing.assert_allclose(param.data().asnumpy(), expected[name], rtol=1e-5, atol=1e-7)
+    # the average is not the last iterate: the weights moved during these steps
+    assert any(np.abs(expected[k] - last[k]).max() > 1e-5 for k in expected)
+
+
+@pytest.mark.parametrize("decay", [0.0, 1.0, -0.5])
+def test_average_decay_outside_the_open_unit_interval_is_rejected(mnist_arrays, decay):
+    with pytest.raises(ValueError, match="average_decay"):
+        _averaging_gan(downsample(mnist_arrays["x_train"][:128]), decay)
