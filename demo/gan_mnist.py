@@ -39,6 +39,7 @@ import mxnet as mx  # noqa: E402
 import numpy as np  # noqa: E402
 from mxnet import autograd  # noqa: E402
 
+from accelbrainbase._mxnet.checks import check_number  # noqa: E402
 from accelbrainbase.computableloss._mxnet.discriminator_loss import DiscriminatorLoss  # noqa: E402
 from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss  # noqa: E402
 from accelbrainbase.controllablemodel._mxnet.gan_controller import GANController  # noqa: E402
@@ -73,9 +74,8 @@ class AveragingGANController(GANController):
 
     def __init__(self, *args, average_decay: float = 0.995, **kwargs):
         super().__init__(*args, **kwargs)
-        if not 0.0 < average_decay < 1.0:
-            raise ValueError("average_decay must be in (0, 1), got %r" % (average_decay,))
-        self.average_decay = average_decay
+        self.average_decay = check_number(average_decay, "average_decay", minimum=0.0, maximum=1.0,
+                                          strict_minimum=True, strict_maximum=True)
         self._average = None
 
     def after_step(self) -> None:

@@ -54,8 +54,9 @@ def check_int(value: Any, name: str, minimum: Optional[int] = None, maximum: Opt
 
 
 def check_number(value: Any, name: str, minimum: Optional[float] = None, maximum: Optional[float] = None,
-                 strict_minimum: bool = False) -> float:
-    """Raise unless ``value`` is a finite real number within the given bounds."""
+                 strict_minimum: bool = False, strict_maximum: bool = False) -> float:
+    """Raise unless ``value`` is a finite real number within the given bounds (``strict_*``: the
+    bound itself is excluded)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError("%s must be a number, not %s." % (name, type(value).__name__))
     if not np.isfinite(value):
@@ -65,8 +66,11 @@ def check_number(value: Any, name: str, minimum: Optional[float] = None, maximum
             raise ValueError("%s must be > %g, got %g." % (name, minimum, value))
         if not strict_minimum and value < minimum:
             raise ValueError("%s must be >= %g, got %g." % (name, minimum, value))
-    if maximum is not None and value > maximum:
-        raise ValueError("%s must be <= %g, got %g." % (name, maximum, value))
+    if maximum is not None:
+        if strict_maximum and value >= maximum:
+            raise ValueError("%s must be < %g, got %g." % (name, maximum, value))
+        if not strict_maximum and value > maximum:
+            raise ValueError("%s must be <= %g, got %g." % (name, maximum, value))
     return float(value)
 
 

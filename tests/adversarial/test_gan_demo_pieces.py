@@ -86,7 +86,8 @@ def test_generator_average_is_the_exponential_average_of_every_iterate(mnist_arr
     assert any(np.abs(expected[k] - last[k]).max() > 1e-5 for k in expected)
 
 
-@pytest.mark.parametrize("decay", [0.0, 1.0, -0.5])
-def test_average_decay_outside_the_open_unit_interval_is_rejected(mnist_arrays, decay):
-    with pytest.raises(ValueError, match="average_decay"):
+@pytest.mark.parametrize("decay, error", [(0.0, ValueError), (1.0, ValueError), (-0.5, ValueError),
+                                          (float("nan"), ValueError), ("0.99", TypeError)])
+def test_average_decay_outside_the_open_unit_interval_is_rejected(mnist_arrays, decay, error):
+    with pytest.raises(error, match="average_decay"):
         _averaging_gan(downsample(mnist_arrays["x_train"][:128]), decay)
