@@ -14,6 +14,8 @@ implements every hook with a back-propagation default):
     :func:`accelbrainbase._mxnet.learner.optimise`), in the order the learner chooses.
     ``loss`` is an NDArray (any shape; its mean is recorded) or a list of them (one per
     device); ``metrics`` is a dict of NDArrays or floats. Nothing is read back to the host here.
+    Small arrays are kept until the epoch ends and reduced then, so return arrays that later
+    steps do not overwrite (the result of an operator, not a buffer reused with ``out=``).
 ``evaluation_step(batch) -> loss | (loss, metrics)``
     predict-mode loss (per sample) on one test batch; optional. Recorded as ``test_loss`` and
     ``test_<metric>``: the mean over every test batch the source yields.
@@ -179,6 +181,13 @@ def _mean_scalar(value):
     return float(value)
 
 
+def _wait_for(value) -> None:
+    """Wait until ``value`` (an NDArray or a list of them) is computed."""
+    for part in value if isinstance(value, (list, tuple)) else [value]:
+        if isinstance(part, mx.nd.NDArray):
+            part.wait_to_read()
+
+
 def _read(values: Dict[str, Any]) -> Dict[str, float]:
     """Every NDArray of ``values`` read back to the host in one transfer."""
     arrays = [(key, value) for key, value in values.items() if isinstance(value, mx.nd.NDArray)]
@@ -190,20 +199,68 @@ def _read(values: Dict[str, Any]) -> Dict[str, float]:
     return out
 
 
+#: per-step arrays up to this many elements are kept whole until the epoch ends (their means are
+#: then taken by a few grouped operators); larger ones are reduced at once so memory stays flat
+_DEFERRED_SIZE = 4096
+#: arrays summed by one ``add_n`` at the end of an epoch
+_ADD_N_CHUNK = 64
+
+
+def _sum_of_means(arrays: List[mx.nd.NDArray]) -> mx.nd.NDArray:
+    """``Σ mean(a)`` over ``arrays`` as a 1-element array on the first one's context.
+
+    Arrays of one shape and context are summed elementwise by ``add_n`` (one operator per
+    ``_ADD_N_CHUNK`` arrays) before a single mean, instead of one reduction and one addition
+    per step: at small steps (an RBM's is 1.4 ms) those per-step operators cost about 2 %.
+    """
+    groups: Dict[Tuple, List[mx.nd.NDArray]] = {}
+    for array in arrays:
+        groups.setdefault((array.shape, array.dtype, array.context), []).append(array)
+    first = arrays[0].context
+    total = None
+    for group in groups.values():
+        for start in range(0, len(group), _ADD_N_CHUNK):
+            chunk = group[start:start + _ADD_N_CHUNK]
+            summed = chunk[0] if len(chunk) == 1 else mx.nd.add_n(*chunk)
+            part = (summed.mean() if summed.size > 1 else summed.reshape((1,))).as_in_context(first)
+            total = part if total is None else total + part
+    return total
+
+
 class _Sums:
-    """Running sums of per-step values (kept on the device) and their weights."""
+    """Weighted sums of per-step means, kept on the device and reduced when read.
+
+    ``add(name, value, weight)`` records ``weight · mean(value)``: ``value`` is an NDArray (any
+    shape), a list of per-device NDArrays, or a number. Small NDArrays are kept as they are and
+    reduced together by :meth:`means` (no operator per step); nothing waits for the device.
+    """
 
     def __init__(self) -> None:
+        self.deferred: Dict[str, Dict[float, List[mx.nd.NDArray]]] = {}
         self.sums: Dict[str, Any] = {}
         self.weights: Dict[str, float] = {}
 
     def add(self, name: str, value, weight: float = 1.0) -> None:
+        self.weights[name] = self.weights.get(name, 0.0) + weight
+        if isinstance(value, mx.nd.NDArray) and value.size <= _DEFERRED_SIZE:
+            self.deferred.setdefault(name, {}).setdefault(weight, []).append(value)
+            return
+        value = _mean_scalar(value)
         value = value * weight if weight != 1.0 else value
         self.sums[name] = value if name not in self.sums else self.sums[name] + value
-        self.weights[name] = self.weights.get(name, 0.0) + weight
+
+    def totals(self) -> Dict[str, Any]:
+        """Every name's weighted sum (a 1-element NDArray or a number)."""
+        totals = dict(self.sums)
+        for name, by_weight in self.deferred.items():
+            for weight, arrays in by_weight.items():
+                part = _sum_of_means(arrays)
+                part = part * weight if weight != 1.0 else part
+                totals[name] = part if name not in totals else totals[name] + part
+        return totals
 
     def means(self) -> Dict[str, float]:
-        return {name: value / self.weights[name] for name, value in _read(self.sums).items()}
+        return {name: value / self.weights[name] for name, value in _read(self.totals()).items()}
 
 
 def _flush_steps(records: List[Tuple[int, Dict[str, Any]]]) -> List[Dict[str, float]]:
@@ -234,9 +291,9 @@ def evaluate(learner, batches) -> Dict[str, float]:
         if isinstance(loss, (list, tuple)):
             loss = mx.nd.concat(*[part.reshape((-1,)).as_in_context(loss[0].context) for part in loss], dim=0)
         rows = float(loss.shape[0]) if isinstance(loss, mx.nd.NDArray) and loss.ndim else 1.0
-        sums.add("test_loss", _mean_scalar(loss), rows)
+        sums.add("test_loss", loss, rows)
         for name, value in metrics.items():
-            sums.add(name if name.startswith("test_") else "test_" + name, _mean_scalar(value), rows)
+            sums.add(name if name.startswith("test_") else "test_" + name, value, rows)
     return sums.means()
 
 
@@ -323,18 +380,18 @@ def fit(
                 loss, metrics = split_step_result(learner.training_step(batch), owner, "training_step", first)
                 first = False
                 learner.after_step()
-                loss_mean = _mean_scalar(loss)
-                sums.add("train_loss", loss_mean)
+                sums.add("train_loss", loss)
                 for name, value in metrics.items():
-                    sums.add(name, _mean_scalar(value))
+                    sums.add(name, value)
                 if log_steps:
-                    step_records.append((state.step, dict(metrics, loss=loss_mean)))
+                    step_records.append((state.step, dict({name: _mean_scalar(value) for name, value in metrics.items()},
+                                                          loss=_mean_scalar(loss))))
                 last_batch = batch
                 in_epoch += 1
                 state.step += 1
                 bar.update(1)
-                if in_epoch % QUEUE_BOUND == 0 and isinstance(loss_mean, mx.nd.NDArray):
-                    loss_mean.wait_to_read()
+                if in_epoch % QUEUE_BOUND == 0:
+                    _wait_for(loss)
                 stop = bool(getattr(learner, "stop_training", False))
                 if in_epoch == source.steps_per_epoch or state.step >= source.total_steps or stop:
                     _close_epoch(learner, state, sums, step_records, last_batch, bar, checkpoint_every,

@@ -220,3 +220,46 @@ def test_protocol_errors_name_what_is_wrong():
         StepSource(10, steps_per_epoch=0)
     with pytest.raises(ValueError, match="learning_rate must be > 0"):
         ChainQLearner(Chain(), learning_rate=-0.1)
+
+
+# ---------------------------------------------------------------------- recorded means
+class ScriptedLosses(Learner, HybridBlock, ControllableModel):
+    """Returns, at step ``i``, the loss ``losses[i]`` and the metric ``{"m": metrics[i]}``."""
+
+    def __init__(self, losses, metrics, test_losses):
+        super().__init__()
+        self.configure_learning(0.1, 1.0, 1, "sgd", mx.cpu(), [], {})
+        self.losses, self.metrics, self.test_losses = losses, metrics, test_losses
+
+    def trainers(self):
+        return {}
+
+    def training_step(self, iteration):
+        return nd.array(self.losses[iteration]), {"m": self.metrics[iteration]}
+
+    def evaluation_step(self, batch):
+        return nd.array(self.test_losses[batch])
+
+
+def test_recorded_means_are_exact_over_shapes_weights_and_chunks():
+    """The engine keeps small per-step arrays and reduces them at the epoch's end in groups of one
+    shape: the recorded train loss is still the mean over steps of each step's mean, metrics
+    (arrays of mixed shapes and plain numbers) likewise, and the test loss the mean over all test
+    samples; arrays too large to keep (> 4,096 values) are reduced at once, with the same result."""
+    rng = np.random.RandomState(0)
+    shapes = [(5,)] * 70 + [(3,), (2, 2), (5000,)] + [(5,)] * 7   # 80 steps: add_n chunks of 64
+    losses = [rng.rand(*shape).astype(np.float32) for shape in shapes]
+    metrics = [float(i) if i % 3 == 0 else nd.array(rng.rand(4)) for i in range(80)]
+    test_losses = [rng.rand(n).astype(np.float32) for n in (7, 7, 3)]
+    learner = ScriptedLosses(losses, metrics, test_losses)
+    fit(learner, StepSource(80, steps_per_epoch=40, test_batches=lambda: range(3)))
+
+    history = learner.loss_history
+    for epoch in range(2):
+        steps = range(40 * epoch, 40 * epoch + 40)
+        assert history.column("train_loss")[epoch] == pytest.approx(np.mean([losses[i].mean() for i in steps]),
+                                                                     rel=1e-6)
+        expected_metric = np.mean([m if isinstance(m, float) else m.asnumpy().mean()
+                                   for m in (metrics[i] for i in steps)])
+        assert history.column("m")[epoch] == pytest.approx(expected_metric, rel=1e-6)
+    assert history.column("test_loss")[-1] == pytest.approx(np.concatenate(test_losses).mean(), rel=1e-6)
