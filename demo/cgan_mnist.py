@@ -10,13 +10,17 @@ How the condition travels (the library's ``GenerativeModel.draw`` with a conditi
   noise ``z`` is added;
 - the generated digit is returned with its condition planes appended: ``(B, 11, 28, 28)``;
 - the true sampler (``ImageLabelSampler``) draws real digits with their own label planes, so the
-  discriminator (11 input channels) judges whether an image *and its label* are real.
+  discriminator judges whether an image *and its label* are real. By default it is a projection
+  discriminator (``ProjectionDiscriminator``: the label's learned embedding is multiplied with the
+  digit's features, with a minibatch standard-deviation plane); ``--discriminator planes`` gives
+  the DCGAN discriminator with the ten label planes as extra input channels instead.
 
 Target (issue 9): at least 90 % of generated digits are classified as their conditioning label.
 Also printed: the classifier score of the generated digits. A grid (row r: digits conditioned on
 label r) is written to ``docs/images/cgan_mnist_samples.png``.
 
-    python demo/cgan_mnist.py [--seed 0] [--iterations 1500] [--k-step 1] [--out docs/images]
+    python demo/cgan_mnist.py [--seed 0] [--iterations 1500] [--k-step 1] [--discriminator projection|planes]
+                              [--out docs/images]
 """
 import os
 import sys
@@ -28,7 +32,7 @@ import accelbrainbase  # noqa: E402,F401
 import mxnet as mx  # noqa: E402
 import numpy as np  # noqa: E402
 from mxnet import autograd, nd  # noqa: E402
-from mxnet.gluon import HybridBlock  # noqa: E402
+from mxnet.gluon import HybridBlock, nn  # noqa: E402
 
 from accelbrainbase.computableloss._mxnet.discriminator_loss import DiscriminatorLoss  # noqa: E402
 from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss  # noqa: E402
@@ -40,8 +44,9 @@ from accelbrainbase.observabledata._mxnet.adversarialmodel.generative_model impo
 from accelbrainbase.samplabledata.condition_sampler import ConditionSampler  # noqa: E402
 from accelbrainbase.samplabledata.noisesampler._mxnet.normal_noise_sampler import NormalNoiseSampler  # noqa: E402
 from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
-from demo.gan_common import (CTX, classifier_score, demo_arguments, discriminator_network,  # noqa: E402
-                             generator_network, images, load_average, save_grid, train_classifier)
+from demo.gan_common import (CTX, MinibatchStddev, classifier_score, demo_arguments,  # noqa: E402
+                             discriminator_network, generator_network, images, load_average, save_grid,
+                             train_classifier)
 
 BATCH = 64
 Z = 64
@@ -92,8 +97,51 @@ class LabelEmbedding(HybridBlock):
         return F.dot(corner, table)
 
 
+class ProjectionDiscriminator(HybridBlock):
+    """A digit with its label planes ``(B, 1 + 10, 28, 28)`` → the probability that the pair is real.
+
+    The label enters through the image's features rather than as ten constant input planes
+    (Miyato & Koyama 2018, "cGANs with projection discriminator"): with ``φ(x)`` the features of
+    the digit alone (4×4/2 convolution, leaky ReLU → 4×4/2 convolution, batch norm, leaky ReLU →
+    ``features`` dense units, leaky ReLU), the logit is ``ψᵀφ(x) + e_yᵀφ(x)``, where ``e_y`` is a
+    learned embedding of the label ``y``. A digit that looks real but unlike its label scores low
+    through the second term, which input planes only reach through the first layer's biases.
+
+    Args:
+        channels: the second convolution's channels (the first has half).
+        features: the length of ``φ(x)`` and of each label's embedding.
+        minibatch_stddev: append :class:`demo.gan_common.MinibatchStddev`'s plane after the
+            convolutions, so that a batch of too-similar digits is told from a real one.
+    """
+
+    def __init__(self, channels: int = 64, features: int = 256, minibatch_stddev: bool = True):
+        super().__init__()
+        with self.name_scope():
+            self.body = nn.HybridSequential()
+            self.body.add(nn.Conv2D(channels // 2, 4, strides=2, padding=1, in_channels=1), nn.LeakyReLU(0.2),
+                          nn.Conv2D(channels, 4, strides=2, padding=1, in_channels=channels // 2),
+                          nn.BatchNorm(in_channels=channels), nn.LeakyReLU(0.2))
+            if minibatch_stddev:
+                self.body.add(MinibatchStddev())
+            planes = channels + (1 if minibatch_stddev else 0)
+            self.body.add(nn.Dense(features, in_units=planes * 7 * 7), nn.LeakyReLU(0.2))
+            self.psi = nn.Dense(1, in_units=features)
+            self.label_embedding = nn.Dense(features, use_bias=False, in_units=CLASSES)
+
+    def hybrid_forward(self, F, x):
+        digit = F.slice_axis(x, axis=1, begin=0, end=1)
+        one_hot = F.reshape(F.slice(x, begin=(None, 1, 0, 0), end=(None, None, 1, 1)), (0, -1))
+        phi = self.body(digit)
+        projection = F.sum(phi * self.label_embedding(one_hot), axis=1, keepdims=True)
+        return F.sigmoid(self.psi(phi) + projection)
+
+    def forward_propagation(self, F, x):
+        """What ``DiscriminativeModel`` calls inside its graph."""
+        return self.hybrid_forward(F, x)
+
+
 def build_cgan(x_train, y_train, seed: int = 0, learning_rate: float = 2e-4, g_channels: int = 64,
-               projection: int = 128, d_channels: int = 64):
+               projection: int = 128, d_channels: int = 64, discriminator: str = "projection"):
     """The demo's conditional GAN; returns ``(controller, label sampler)``."""
     mx.random.seed(seed)
     true_sampler = ImageLabelSampler()
@@ -108,7 +156,13 @@ def build_cgan(x_train, y_train, seed: int = 0, learning_rate: float = 2e-4, g_c
     generator = GenerativeModel(NormalNoiseSampler(shape_tuple=(BATCH, Z), ctx=CTX),
                                 generator_network(Z, g_channels, projection), condition_sampler=condition_sampler,
                                 ctx=CTX)
-    discriminator = DiscriminativeModel(discriminator_network(d_channels, in_channels=1 + CLASSES), ctx=CTX)
+    if discriminator == "projection":
+        network = ProjectionDiscriminator(d_channels)
+    elif discriminator == "planes":
+        network = discriminator_network(d_channels, in_channels=1 + CLASSES)
+    else:
+        raise ValueError("discriminator must be 'projection' or 'planes', got %r" % (discriminator,))
+    discriminator = DiscriminativeModel(network, ctx=CTX)
     gan = GANController(true_sampler, generator, discriminator, GeneratorLoss(), DiscriminatorLoss(),
                         optimizer_name="adam", learning_rate=learning_rate, optimizer_params={"beta1": 0.5},
                         attenuate_epoch=100, ctx=CTX, initializer=mx.init.Normal(0.02))
@@ -133,17 +187,19 @@ def generate(gan, labels_sampler, n: int, labels=None):
 
 
 def main():
-    args = demo_arguments(__doc__)
+    args = demo_arguments(__doc__, configure=lambda parser: parser.add_argument(
+        "--discriminator", choices=("projection", "planes"), default="projection",
+        help="how the discriminator reads the label: a projection discriminator (default) or 10 input planes"))
     started = time.perf_counter()
     x_train, y_train, x_test, y_test = images()
     classifier = train_classifier(args.classifier_epochs, x_train, y_train, x_test, y_test)
 
     t = time.perf_counter()
-    gan, label_sampler = build_cgan(x_train, y_train, seed=args.seed)
+    gan, label_sampler = build_cgan(x_train, y_train, seed=args.seed, discriminator=args.discriminator)
     gan.learn(iter_n=args.iterations, k_step=args.k_step)
     seconds = time.perf_counter() - t
-    print("conditional GAN: %d iterations (k_step=%d) in %.0f s (%.1f ms/iteration)"
-          % (args.iterations, args.k_step, seconds, 1000 * seconds / args.iterations))
+    print("conditional GAN (%s discriminator): %d iterations (k_step=%d) in %.0f s (%.1f ms/iteration)"
+          % (args.discriminator, args.iterations, args.k_step, seconds, 1000 * seconds / args.iterations))
 
     mx.random.seed(1)
     wanted = np.tile(np.arange(CLASSES), 96)  # 960 digits (15 batches), 96 per label

@@ -219,9 +219,9 @@ def load_average() -> str:
     return "load average %.2f, %.2f, %.2f" % os.getloadavg()
 
 
-def demo_arguments(doc: str, iterations: int = 1500) -> argparse.Namespace:
+def demo_arguments(doc: str, iterations: int = 1500, configure=None) -> argparse.Namespace:
     """The GAN demos' command line: seed, iterations (``iterations`` is the demo's default),
-    k_step, classifier epochs, output folder."""
+    k_step, classifier epochs, output folder; ``configure(parser)``, if given, adds a demo's own."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--iterations", type=int, default=iterations)
@@ -229,6 +229,8 @@ def demo_arguments(doc: str, iterations: int = 1500) -> argparse.Namespace:
     parser.add_argument("--classifier-epochs", type=int, default=8)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                                                       "docs", "images"))
+    if configure is not None:
+        configure(parser)
     args = parser.parse_args()
     os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
     return args

@@ -1,6 +1,7 @@
 """The pieces demo/gan_mnist.py adds to the library's GAN: a minibatch standard-deviation plane
 for the discriminator, a generator whose weights are averaged through the engine's
-``after_step`` hook, and the shifted copies its judge is trained on."""
+``after_step`` hook, and the shifted copies its judge is trained on; and the projection
+discriminator of demo/cgan_mnist.py."""
 import mxnet as mx
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from mxnet import nd
 from accelbrainbase.computableloss._mxnet.discriminator_loss import DiscriminatorLoss
 from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss
 from demo.gan_common import MinibatchStddev, discriminator_network, shifted_copies
+from demo.cgan_mnist import ProjectionDiscriminator, label_planes
 from demo.gan_mnist import AveragingGANController
 from _setup import CTX, downsample, mlp_players, true_sampler
 
@@ -37,6 +39,35 @@ def test_discriminator_with_the_plane_judges_28x28_digits():
     net.hybridize()
     assert imperative.shape == (8, 1) and ((imperative > 0) & (imperative < 1)).all()
     np.testing.assert_allclose(net(x).asnumpy(), imperative, rtol=1e-4, atol=1e-6)
+
+
+def test_projection_discriminator_reads_the_label_through_the_features():
+    """D(x, y) = sigmoid(ψᵀφ(x) + e_yᵀφ(x)): changing only the label planes changes the output by
+    exactly the projection term, the hybridized graph equals the imperative one, and one
+    discriminator step sends gradient to the label embedding."""
+    mx.random.seed(0)
+    net = ProjectionDiscriminator(16, features=32)
+    net.initialize(mx.init.Normal(0.1), ctx=CTX)
+    digits = nd.random.uniform(shape=(8, 1, 28, 28), ctx=CTX)
+    labels = nd.array([0, 1, 2, 3, 4, 5, 6, 7], ctx=CTX)
+    def pairs(y):
+        return nd.concat(digits, label_planes(nd, nd.one_hot(y, 10)), dim=1)
+    out = net(pairs(labels))
+    other = net(pairs((labels + 3) % 10))
+    assert out.shape == (8, 1) and ((out.asnumpy() > 0) & (out.asnumpy() < 1)).all()
+    assert np.abs((out - other).asnumpy()).min() > 1e-4
+    # the logit difference is (e_y - e_y')ᵀ φ(x)
+    phi = net.body(digits)
+    table = net.label_embedding.weight.data().T  # (10, features)
+    expected = ((nd.take(table, labels) - nd.take(table, (labels + 3) % 10)) * phi).sum(axis=1)
+    logit = lambda p: nd.log(p / (1 - p)).reshape((-1,))  # noqa: E731
+    np.testing.assert_allclose((logit(out) - logit(other)).asnumpy(), expected.asnumpy(), rtol=1e-3, atol=1e-4)
+    net.hybridize()
+    np.testing.assert_allclose(net(pairs(labels)).asnumpy(), out.asnumpy(), rtol=1e-4, atol=1e-6)
+    with mx.autograd.record():
+        loss = -nd.log(net(pairs(labels))).mean()
+    loss.backward()
+    assert np.abs(net.label_embedding.weight.grad().asnumpy()).sum() > 0
 
 
 def test_shifted_copies_move_whole_digits(mnist_arrays):
