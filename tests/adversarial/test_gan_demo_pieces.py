@@ -10,7 +10,8 @@ from mxnet import nd
 from accelbrainbase.computableloss._mxnet.discriminator_loss import DiscriminatorLoss
 from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss
 from demo.gan_common import MinibatchStddev, discriminator_network, shifted_copies
-from demo.cgan_mnist import ProjectionDiscriminator, label_planes
+from demo.cgan_mnist import NOISE_DISTANCE, LabelPlaneSampler, ModeSeekingGANController, ProjectionDiscriminator, \
+    build_cgan, label_planes
 from demo.gan_mnist import AveragingGANController
 from _setup import CTX, downsample, mlp_players, true_sampler
 
@@ -68,6 +69,36 @@ def test_projection_discriminator_reads_the_label_through_the_features():
         loss = -nd.log(net(pairs(labels))).mean()
     loss.backward()
     assert np.abs(net.label_embedding.weight.grad().asnumpy()).sum() > 0
+
+
+def test_mode_seeking_generator_step_pairs_labels_and_pays_for_sameness(mnist_arrays):
+    """In a generator step the batch's halves carry the same labels; the recorded generator loss
+    holds the mode-seeking term (at least E|z1 - z2| / max spread = 2/sqrt(pi), since
+    -log D >= 0 and pixel distances are <= 1); the sampler is freed afterwards."""
+    x = mnist_arrays["x_train"][:256].reshape(-1, 1, 28, 28)
+    gan, sampler = build_cgan(x, mnist_arrays["y_train"][:256], seed=0, g_channels=16, projection=16,
+                              d_channels=16, diversity=1.0)
+    assert isinstance(gan, ModeSeekingGANController)
+    seen = []
+    draw = sampler.draw
+
+    def recording_draw():
+        planes = draw()
+        seen.append(planes[:, :, 0, 0].asnumpy().argmax(axis=1))
+        return planes
+    sampler.draw = recording_draw
+    gan.learn(iter_n=3, k_step=1)
+    paired = [labels for labels in seen if (labels[:32] == labels[32:]).all()]
+    assert len(paired) >= 3  # every generator step (a discriminator step's random labels pair by chance only)
+    assert sampler.labels is None
+    losses = gan.generative_loss_arr
+    assert np.isfinite(losses).all() and (losses >= NOISE_DISTANCE).all()
+    with pytest.raises(TypeError, match="label_sampler must be a LabelPlaneSampler"):
+        ModeSeekingGANController(gan.true_sampler, gan.generative_model, gan.discriminative_model,
+                                 GeneratorLoss(), DiscriminatorLoss(), label_sampler=None)
+    with pytest.raises(ValueError, match="even"):
+        ModeSeekingGANController(gan.true_sampler, gan.generative_model, gan.discriminative_model,
+                                 GeneratorLoss(), DiscriminatorLoss(), label_sampler=LabelPlaneSampler(63))
 
 
 def test_shifted_copies_move_whole_digits(mnist_arrays):
