@@ -42,6 +42,7 @@ from mxnet.gluon import HybridBlock, nn  # noqa: E402
 from accelbrainbase.computableloss._mxnet.discriminator_loss import DiscriminatorLoss  # noqa: E402
 from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss  # noqa: E402
 from accelbrainbase.controllablemodel._mxnet.gan_controller import GANController, apply_loss  # noqa: E402
+from accelbrainbase._mxnet.checks import check_number  # noqa: E402
 from accelbrainbase._mxnet.learner import optimise  # noqa: E402
 from accelbrainbase.iteratabledata._mxnet.array_iterator import ArrayIterator  # noqa: E402
 from accelbrainbase.observabledata._mxnet.adversarialmodel.discriminative_model import \
@@ -174,9 +175,8 @@ class ModeSeekingGANController(GANController):
             raise TypeError("label_sampler must be a LabelPlaneSampler, not %s." % type(label_sampler).__name__)
         if label_sampler.batch_size % 2:
             raise ValueError("label_sampler.batch_size must be even to pair draws, got %d." % label_sampler.batch_size)
-        if not diversity > 0:
-            raise ValueError("diversity must be > 0, got %r." % (diversity,))
-        self.label_sampler, self.diversity = label_sampler, float(diversity)
+        self.label_sampler = label_sampler
+        self.diversity = check_number(diversity, "diversity", minimum=0.0, strict_minimum=True)
 
     def train_generator(self):
         sampler = self.label_sampler

@@ -99,6 +99,9 @@ def test_mode_seeking_generator_step_pairs_labels_and_pays_for_sameness(mnist_ar
     with pytest.raises(ValueError, match="even"):
         ModeSeekingGANController(gan.true_sampler, gan.generative_model, gan.discriminative_model,
                                  GeneratorLoss(), DiscriminatorLoss(), label_sampler=LabelPlaneSampler(63))
+    with pytest.raises(ValueError, match="diversity"):
+        ModeSeekingGANController(gan.true_sampler, gan.generative_model, gan.discriminative_model,
+                                 GeneratorLoss(), DiscriminatorLoss(), label_sampler=sampler, diversity=0.0)
 
 
 def test_shifted_copies_move_whole_digits(mnist_arrays):
