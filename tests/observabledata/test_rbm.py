@@ -171,6 +171,30 @@ def test_one_persistent_cd_step_equals_the_numpy_update(digits_arrays, visible_a
                                atol=1e-5)
 
 
+@pytest.mark.parametrize("visible_activation", ["sigmoid", "identity"])
+def test_decode_equals_the_numpy_visible_means_inside_and_outside_autograd(visible_activation):
+    """``decode`` (the imperative visible means, with the sigmoid written in place outside autograd)
+    gives ``act(h W + b)``, and inside ``autograd.record`` it is differentiable: the gradient of
+    the decoded sum with respect to ``h`` is ``(act'(h W + b)) Wᵀ``."""
+    rng = np.random.RandomState(1)
+    model = rbm(visible_dim=20, hidden_dim=7, visible_activation=visible_activation)
+    w, b = rng.randn(7, 20).astype(np.float32), rng.randn(20).astype(np.float32)
+    model.weights_arr, model.visible_bias_arr = w, b
+    h = rng.rand(5, 7).astype(np.float32)
+    pre = h @ w + b
+    expected = sigmoid(pre) if visible_activation == "sigmoid" else pre
+    np.testing.assert_allclose(model.decode(h).asnumpy(), expected, rtol=1e-5, atol=1e-6)
+    h_arr = mx.nd.array(h, ctx=CPU)
+    h_arr.attach_grad()
+    with mx.autograd.record():
+        decoded = model.decode(h_arr)
+        total = decoded.sum()
+    total.backward()
+    np.testing.assert_allclose(decoded.asnumpy(), expected, rtol=1e-5, atol=1e-6)
+    slope = expected * (1 - expected) if visible_activation == "sigmoid" else np.ones_like(pre)
+    np.testing.assert_allclose(h_arr.grad.asnumpy(), slope @ w.T, rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("options, threshold", [({"k": 3}, 0.16), ({"persistent_flag": True}, 0.17),
                                                 ({"hidden_dropout_rate": 0.2}, 0.17)])
 def test_cd_k_persistent_and_dropout_variants_learn(digits_arrays, options, threshold):

@@ -23,6 +23,14 @@ def hidden_probabilities(F, v, weight, hidden_bias, num_hidden: int):
 
 def visible_means(F, h, weight, visible_bias, gaussian: bool):
     """``E[v | h]``: ``sigmoid(h W + b)`` (Bernoulli) or ``h W + b`` (Gaussian), shape ``(B, V)``."""
+    if F is mx.nd:
+        # one product with the bias inside it and, outside autograd, the sigmoid written over its
+        # output: one (B, V) array instead of three (reconstructing a large batch kept them all in
+        # MXNet's memory pool)
+        pre = mx.nd.FullyConnected(h, weight.T, visible_bias, num_hidden=weight.shape[1])
+        if gaussian:
+            return pre
+        return mx.nd.Activation(pre, act_type="sigmoid", out=None if mx.autograd.is_recording() else pre)
     pre = F.broadcast_add(F.dot(h, weight), visible_bias)
     return pre if gaussian else F.Activation(pre, act_type="sigmoid")
 
