@@ -66,20 +66,34 @@ def notebook_data(mnist_arrays, tmp_path_factory):
     return root
 
 
+def _run_folder(root, name, mode):
+    """A folder of its own for one client run: links to the shared inputs (image folders, CSVs),
+    so that what a notebook writes (the LSTM notebook's train/test CSVs) is not written by the
+    other mode's process at the same time (the reader then saw a file being truncated)."""
+    folder = os.path.join(root, "run_%s_%s" % (name, mode))
+    os.makedirs(folder, exist_ok=True)
+    for entry in os.listdir(root):
+        if entry.startswith(("run_", "client_")) or os.path.lexists(os.path.join(folder, entry)):
+            continue
+        os.symlink(os.path.join(root, entry), os.path.join(folder, entry))
+    return folder
+
+
 def _run_both(name, root):
-    """Start the client with oneDNN on and off at once; return ``{mode: (report, stderr)}`` for the
-    modes ``"on"`` and ``"off"``."""
-    script = os.path.join(root, "client_%s.py" % name)
-    with open(script, "w") as handle:
-        handle.write(prepare(name, data=root, epochs=EPOCHS[name]))
+    """Start the client with oneDNN on and off at once, each in its own folder; return
+    ``{mode: (report, stderr)}`` for the modes ``"on"`` and ``"off"``."""
     processes, settings = {}, {"on": None, "off": "0"}
     for mode, value in settings.items():
+        folder = _run_folder(root, name, mode)
+        script = os.path.join(folder, "client_%s.py" % name)
+        with open(script, "w") as handle:
+            handle.write(prepare(name, data=folder, epochs=EPOCHS[name]))
         env = dict(os.environ, OMP_NUM_THREADS="1", ACCELBRAINBASE_PROGRESS="0",
                    PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
         env.pop("MXNET_MKLDNN_ENABLED", None)
         if value is not None:
             env["MXNET_MKLDNN_ENABLED"] = value
-        processes[mode] = subprocess.Popen([sys.executable, script], env=env, cwd=root, text=True,
+        processes[mode] = subprocess.Popen([sys.executable, script], env=env, cwd=folder, text=True,
                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     reports = {}
     for mode, process in processes.items():
