@@ -1,5 +1,6 @@
 """Conditional GAN on MNIST: ``GANController`` with a ``GenerativeModel`` whose
-``ConditionSampler`` draws digit labels, judged by the CNN digit classifier of demo/gan_mnist.py.
+``ConditionSampler`` draws digit labels, judged by the CNN digit classifier of demo/gan_mnist.py
+(trained, as there, in a worker process while the GAN trains).
 
 How the condition travels (the library's ``GenerativeModel.draw`` with a condition model):
 
@@ -51,9 +52,9 @@ from accelbrainbase.observabledata._mxnet.adversarialmodel.generative_model impo
 from accelbrainbase.samplabledata.condition_sampler import ConditionSampler  # noqa: E402
 from accelbrainbase.samplabledata.noisesampler._mxnet.normal_noise_sampler import NormalNoiseSampler  # noqa: E402
 from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
-from demo.gan_common import (CTX, MinibatchStddev, classifier_score, demo_arguments,  # noqa: E402
-                             discriminator_network, generator_network, images, load_average, save_grid,
-                             train_classifier)
+from demo.gan_common import (CTX, BackgroundClassifier, MinibatchStddev, classifier_score,  # noqa: E402
+                             demo_arguments, discriminator_network, generator_network, images, load_average,
+                             save_grid)
 
 BATCH = 64
 Z = 64
@@ -265,7 +266,7 @@ def main():
     args = demo_arguments(__doc__, iterations=ITERATIONS, configure=_arguments)
     started = time.perf_counter()
     x_train, y_train, x_test, y_test = images()
-    classifier = train_classifier(args.classifier_epochs, x_train, y_train, x_test, y_test)
+    judge = BackgroundClassifier(args.classifier_epochs)  # trains beside the GAN
 
     t = time.perf_counter()
     gan, label_sampler = build_cgan(x_train, y_train, seed=args.seed, discriminator=args.discriminator,
@@ -275,6 +276,7 @@ def main():
     print("conditional GAN (%s discriminator): %d iterations (k_step=%d) in %.0f s (%.1f ms/iteration)"
           % (args.discriminator, args.iterations, args.k_step, seconds, 1000 * seconds / args.iterations))
 
+    classifier = judge.result()
     mx.random.seed(1)
     wanted = np.tile(np.arange(CLASSES), 96)  # 960 digits (15 batches), 96 per label
     digits, conditions = generate(gan, label_sampler, len(wanted), wanted)

@@ -44,8 +44,8 @@ from accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.convolutio
     ConvolutionalAutoEncoder  # noqa: E402
 from accelbrainbase.samplabledata.noisesampler._mxnet.normal_noise_sampler import NormalNoiseSampler  # noqa: E402
 from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
-from demo.gan_common import (CTX, _cnn, classifier_score, demo_arguments, generator_network,  # noqa: E402
-                             images, load_average, save_grid, train_classifier)
+from demo.gan_common import (CTX, BackgroundClassifier, _cnn, classifier_score, demo_arguments,  # noqa: E402
+                             generator_network, images, load_average, save_grid)
 from demo.gan_mnist import generate  # noqa: E402
 
 BATCH = 64
@@ -84,7 +84,7 @@ def main():
     args = demo_arguments(__doc__, iterations=1000)
     started = time.perf_counter()
     x_train, y_train, x_test, y_test = images()
-    classifier = train_classifier(args.classifier_epochs, x_train, y_train, x_test, y_test)
+    judge = BackgroundClassifier(args.classifier_epochs)  # trains beside the GAN
 
     t = time.perf_counter()
     ebgan = build_ebgan(x_train, seed=args.seed)
@@ -102,6 +102,7 @@ def main():
     print("energy: real test digits %.4f, generated %.4f (target: real < generated; ratio %.2f); "
           "generated above the real median: %.0f%%"
           % (e_real.mean(), e_fake.mean(), e_real.mean() / e_fake.mean(), 100 * (e_fake > np.median(e_real)).mean()))
+    classifier = judge.result()
     print("classifier score: generated %.2f, real test %.2f"
           % (classifier_score(classifier.probabilities(generated)), classifier_score(classifier.probabilities(x_test))))
     path = save_grid(generated, os.path.join(args.out, "ebgan_mnist_samples.png"))

@@ -2,7 +2,8 @@
 ``GANController`` on the MNIST subset (4,000 training digits), judged by a CNN digit classifier.
 
 The classifier (library ``ConvolutionalNeuralNetworks``, trained here on the real training
-digits and two copies of them shifted by up to 2 pixels) gives two scores:
+digits and two copies of them shifted by up to 2 pixels, in a worker process while the GAN trains)
+gives two scores:
 
 - the classifier score ``exp(E[KL(p(y|x) || p(y))])`` of generated digits and of real test
   digits (10 is the maximum: confident and class-balanced);
@@ -49,8 +50,9 @@ from accelbrainbase.observabledata._mxnet.adversarialmodel.discriminative_model 
 from accelbrainbase.observabledata._mxnet.adversarialmodel.generative_model import GenerativeModel  # noqa: E402
 from accelbrainbase.samplabledata.noisesampler._mxnet.normal_noise_sampler import NormalNoiseSampler  # noqa: E402
 from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
-from demo.gan_common import (CTX, classifier_score, demo_arguments, discriminator_network,  # noqa: E402
-                             frechet_distance, generator_network, images, load_average, save_grid, train_classifier)
+from demo.gan_common import (CTX, BackgroundClassifier, classifier_score, demo_arguments,  # noqa: E402
+                             discriminator_network, frechet_distance, generator_network, images, load_average,
+                             save_grid)
 
 BATCH = 64
 Z = 64  # the benchmark's latent size (benchmarks/bench_gan.py)
@@ -158,7 +160,7 @@ def main():
     seed = args.seed
     started = time.perf_counter()
     x_train, y_train, x_test, y_test = images()
-    classifier = train_classifier(args.classifier_epochs, x_train, y_train, x_test, y_test)
+    judge = BackgroundClassifier(args.classifier_epochs)  # trains beside the GAN
 
     t = time.perf_counter()
     gan = demo_gan(x_train, seed=seed)
@@ -171,6 +173,7 @@ def main():
           % (seed, args.iterations, args.k_step, gan_seconds, 1000 * gan_seconds / args.iterations,
              d_posterior[-100:].mean(), g_posterior[-100:].mean()))
 
+    classifier = judge.result()
     last = scores(classifier, sampled(gan.generative_model), x_train, x_test)
     gan.use_average()
     generated = sampled(gan.generative_model)

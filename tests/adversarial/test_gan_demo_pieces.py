@@ -1,7 +1,7 @@
 """The pieces demo/gan_mnist.py adds to the library's GAN: a minibatch standard-deviation plane
 for the discriminator, a generator whose weights are averaged through the engine's
 ``after_step`` hook, and the shifted copies its judge is trained on; and the projection
-discriminator of demo/cgan_mnist.py."""
+discriminator of demo/cgan_mnist.py; and the judge trained in a worker process beside the GAN."""
 import mxnet as mx
 import numpy as np
 import pytest
@@ -9,7 +9,8 @@ from mxnet import nd
 
 from accelbrainbase.computableloss._mxnet.discriminator_loss import DiscriminatorLoss
 from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss
-from demo.gan_common import MinibatchStddev, discriminator_network, shifted_copies
+from demo.gan_common import BackgroundClassifier, DigitClassifier, MinibatchStddev, discriminator_network, \
+    images, shifted_copies
 from demo.cgan_mnist import NOISE_DISTANCE, LabelPlaneSampler, ModeSeekingGANController, ProjectionDiscriminator, \
     build_cgan, label_planes
 from demo.gan_mnist import AveragingGANController
@@ -156,3 +157,16 @@ def test_generator_average_is_the_exponential_average_of_every_iterate(mnist_arr
 def test_average_decay_outside_the_open_unit_interval_is_rejected(mnist_arrays, decay, error):
     with pytest.raises(error, match="average_decay"):
         _averaging_gan(downsample(mnist_arrays["x_train"][:128]), decay)
+
+
+def test_judge_trained_in_a_worker_process_is_the_in_process_judge():
+    """The GAN demos train their judge in a spawned one-thread process while the GAN trains; it
+    must be the judge they would have trained in-process (same seed, data, epochs)."""
+    x_train, y_train, x_test, y_test = images()
+    in_worker = BackgroundClassifier(epochs=1)  # starts now, runs beside the in-process fit below
+    in_process = DigitClassifier(epochs=1).fit(x_train, y_train, x_test, y_test)
+    judge = in_worker.result()
+    assert judge.test_accuracy > 0.9  # one epoch over the digits and their shifted copies
+    assert judge.test_accuracy == pytest.approx(in_process.test_accuracy, abs=1e-3)
+    np.testing.assert_allclose(judge.probabilities(x_test[:300]), in_process.probabilities(x_test[:300]), atol=1e-4)
+    np.testing.assert_allclose(judge.features(x_test[:300]), in_process.features(x_test[:300]), rtol=1e-3, atol=1e-3)
