@@ -236,15 +236,6 @@ def demo_arguments(doc: str, iterations: int = 1500, configure=None) -> argparse
     return args
 
 
-def train_classifier(epochs: int, x_train, y_train, x_test, y_test) -> "DigitClassifier":
-    """The judge: the library CNN trained on the real training digits (prints its test accuracy)."""
-    started = time.perf_counter()
-    classifier = DigitClassifier(epochs=epochs).fit(x_train, y_train, x_test, y_test)
-    print("digit classifier (library CNN): test accuracy %.4f (%.0f s)" % (classifier.test_accuracy,
-                                                                          time.perf_counter() - started))
-    return classifier
-
-
 #: the thread settings a judge worker starts with (read by MXNet when it loads)
 _ONE_THREAD = {"OMP_NUM_THREADS": "1", "MXNET_CPU_WORKER_NTHREADS": "1"}
 
@@ -260,8 +251,9 @@ def _fit_judge_in_worker(epochs: int, path: str) -> tuple:
 
 
 class BackgroundClassifier:
-    """The judge of :func:`train_classifier`, trained in a spawned process with one thread while
-    the caller trains its GAN; :meth:`result` waits for it and returns the fitted classifier.
+    """The demos' judge (:class:`DigitClassifier` on the demo's digits), trained in a spawned
+    process with one thread while the caller trains its GAN; :meth:`result` waits for it and
+    returns the fitted classifier.
 
     The GAN's small convolutions gain little from a second thread (the conditional demo: 305 s
     with one thread, 291 s with two), so the judge's training runs on the core the GAN leaves
