@@ -3,7 +3,8 @@
 - the MNIST subset as ``(N, 1, 28, 28)`` float32 images in [0, 1];
 - a CNN digit classifier trained with the library's ``ConvolutionalNeuralNetworks`` (its softmax
   gives ``p(y|x)`` for the classifier score, its 128-unit penultimate layer the features of the
-  Fréchet distance);
+  Fréchet distance), and ``BackgroundClassifier``, which trains it in a worker process while a
+  demo trains its GAN;
 - the classifier score ``exp(E_x[KL(p(y|x) || p(y))])`` and the Fréchet distance of two feature
   sets;
 - the DCGAN-style players (generator: dense → 128×7×7 → transposed convolutions to 1×28×28;
