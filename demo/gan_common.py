@@ -139,9 +139,10 @@ def _cnn(layers, activations, norms=None, **kwargs):
                                        hidden_activation_list=activations, not_init_flag=True, ctx=CTX, **kwargs)
 
 
-def generator_network(z_dim: int, channels: int = 64, projection: int = 128):
+def generator_network(z_dim: int, channels: int = 64, projection: int = 128, refine: bool = False):
     """z (B, z_dim) → dense projection×7×7 → batch norm, ReLU → 4×4/2 transposed conv (channels, ReLU,
-    batch norm) → 4×4/2 transposed conv (1 channel, sigmoid): 1×28×28.
+    batch norm) → [3×3/1 conv (channels, ReLU, batch norm) at 14×14 if ``refine``] → 4×4/2
+    transposed conv (1 channel, sigmoid): 1×28×28.
 
     The projection's batch norm runs after the reshape to 128×7×7 (as the first "hidden layer"):
     a batch norm on the dense output followed by the reshape fails in the backward pass of a
@@ -149,10 +150,17 @@ def generator_network(z_dim: int, channels: int = 64, projection: int = 128):
     """
     dense = NeuralNetworks(L2NormLoss(), units_list=[projection * 7 * 7], activation_list=["identity"],
                            dropout_rate_list=[0.0], not_init_flag=True, ctx=CTX)
-    return _cnn([nn.BatchNorm(), nn.Conv2DTranspose(channels, 4, strides=2, padding=1),
-                 nn.Conv2DTranspose(1, 4, strides=2, padding=1)],
-                ["relu", "relu", "sigmoid"], norms=[None, nn.BatchNorm(), None], input_nn=dense,
-                input_result_channel=projection, input_result_height=7, input_result_width=7)
+    layers = [nn.BatchNorm(), nn.Conv2DTranspose(channels, 4, strides=2, padding=1)]
+    activations, norms = ["relu", "relu"], [None, nn.BatchNorm()]
+    if refine:
+        layers.append(nn.Conv2D(channels, 3, strides=1, padding=1))
+        activations.append("relu")
+        norms.append(nn.BatchNorm())
+    layers.append(nn.Conv2DTranspose(1, 4, strides=2, padding=1))
+    activations.append("sigmoid")
+    norms.append(None)
+    return _cnn(layers, activations, norms=norms, input_nn=dense, input_result_channel=projection,
+                input_result_height=7, input_result_width=7)
 
 
 def _leaky(conv):
@@ -184,8 +192,9 @@ class MinibatchStddev(nn.HybridBlock):
 
 
 def discriminator_network(channels: int = 64, in_channels: int = 1, output: str = "sigmoid", units: int = 1,
-                          minibatch_stddev: bool = False):
+                          minibatch_stddev: bool = False, third_channels: int = 0):
     """1×28×28 → 4×4/2 conv (channels/2, leaky) → 4×4/2 conv (channels, leaky, batch norm) →
+    [3×3/1 conv (``third_channels``, leaky, batch norm) at 7×7 if ``third_channels``] →
     [:class:`MinibatchStddev` if ``minibatch_stddev``] → ``units`` dense units (``output``
     activation): one sigmoid unit for a discriminator, or ``units=z_dim, output="identity"`` for
     the encoder of an auto-encoder (demo/aae_mnist.py)."""
@@ -194,6 +203,9 @@ def discriminator_network(channels: int = 64, in_channels: int = 1, output: str 
     layers = [_leaky(nn.Conv2D(channels // 2, 4, strides=2, padding=1, in_channels=in_channels)),
               _leaky(nn.Conv2D(channels, 4, strides=2, padding=1))]
     norms = [None, nn.BatchNorm()]
+    if third_channels:
+        layers.append(_leaky(nn.Conv2D(third_channels, 3, strides=1, padding=1)))
+        norms.append(nn.BatchNorm())
     if minibatch_stddev:
         layers.append(MinibatchStddev())
         norms.append(None)

@@ -10,7 +10,7 @@ from mxnet import nd
 from accelbrainbase.computableloss._mxnet.discriminator_loss import DiscriminatorLoss
 from accelbrainbase.computableloss._mxnet.generator_loss import GeneratorLoss
 from demo.gan_common import BackgroundClassifier, DigitClassifier, MinibatchStddev, discriminator_network, \
-    images, shifted_copies
+    generator_network, images, shifted_copies
 from demo.cgan_mnist import NOISE_DISTANCE, LabelPlaneSampler, ModeSeekingGANController, ProjectionDiscriminator, \
     build_cgan, label_planes
 from demo.gan_mnist import AveragingGANController
@@ -32,15 +32,34 @@ def test_minibatch_stddev_appends_the_mean_batch_std_as_a_plane():
     assert np.abs(block(nd.array(same)).asnumpy()[:, 3]).max() < 1e-3
 
 
-def test_discriminator_with_the_plane_judges_28x28_digits():
+@pytest.mark.parametrize("third_channels", [0, 64])
+def test_discriminator_with_the_plane_judges_28x28_digits(third_channels):
     mx.random.seed(0)
-    net = discriminator_network(32, minibatch_stddev=True)
+    net = discriminator_network(32, minibatch_stddev=True, third_channels=third_channels)
     net.initialize(ctx=CTX)
     x = nd.random.uniform(shape=(8, 1, 28, 28), ctx=CTX)
     imperative = net(x).asnumpy()
     net.hybridize()
     assert imperative.shape == (8, 1) and ((imperative > 0) & (imperative < 1)).all()
     np.testing.assert_allclose(net(x).asnumpy(), imperative, rtol=1e-4, atol=1e-6)
+    # the third convolution (3×3, 32 → 64 channels at 7×7) is in the graph, or not
+    weights = [p.shape for name, p in net.collect_params().items() if name.endswith("weight")]
+    assert ((64, 32, 3, 3) in weights) == bool(third_channels)
+
+
+@pytest.mark.parametrize("refine", [False, True])
+def test_generator_with_a_refining_convolution_draws_28x28_digits(refine):
+    mx.random.seed(0)
+    net = generator_network(8, 32, 64, refine=refine)
+    net.initialize(ctx=CTX)
+    z = nd.random.normal(shape=(8, 8), ctx=CTX)
+    imperative = net(z).asnumpy()
+    assert imperative.shape == (8, 1, 28, 28) and ((imperative > 0) & (imperative < 1)).all()
+    net.hybridize()
+    np.testing.assert_allclose(net(z).asnumpy(), imperative, rtol=1e-4, atol=1e-6)
+    # the 3×3 convolution (32 → 32 channels at 14×14) is in the graph, or not
+    weights = [p.shape for name, p in net.collect_params().items() if name.endswith("weight")]
+    assert ((32, 32, 3, 3) in weights) == refine
 
 
 def test_projection_discriminator_reads_the_label_through_the_features():
