@@ -23,7 +23,7 @@ import argparse
 import os
 import sys
 import time
-from typing import Tuple
+from typing import Optional, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
@@ -119,7 +119,8 @@ def mean_cosine(h: np.ndarray) -> float:
     return float((sim.sum() - np.trace(sim)) / (n * (n - 1)))
 
 
-def probe(train_codes, y_train, test_codes, y_test, c=None) -> Tuple[float, float]:
+def probe(train_codes: np.ndarray, y_train: np.ndarray, test_codes: np.ndarray, y_test: np.ndarray,
+          c: Optional[float] = None) -> Tuple[float, float]:
     """``(test accuracy, C)`` of a logistic regression on standardised codes (N, D). With ``c=None``
     the L2 weight ``C`` is chosen from :data:`PROBE_CS` by 5-fold stratified cross-validation on
     ``train_codes`` alone (the test codes play no part in the choice); otherwise ``C = c``."""
