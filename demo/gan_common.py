@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 import time
+from typing import Optional
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
@@ -34,9 +35,10 @@ from demo.mnist import mnist_subset  # noqa: E402
 CTX = mx.cpu()
 
 
-def images():
-    """``(x_train (4000,1,28,28), y_train, x_test (1000,1,28,28), y_test)``."""
-    x_train, y_train, x_test, y_test = mnist_subset()
+def images(split_seed: Optional[int] = None):
+    """``(x_train (4000,1,28,28), y_train, x_test (1000,1,28,28), y_test)``; ``split_seed`` as in
+    :func:`demo.mnist.mnist_subset` (``None``: the demos' fixed split)."""
+    x_train, y_train, x_test, y_test = mnist_subset(split_seed)
     return x_train.reshape(-1, 1, 28, 28), y_train, x_test.reshape(-1, 1, 28, 28), y_test
 
 
@@ -253,11 +255,11 @@ def demo_arguments(doc: str, iterations: int = 1500, configure=None) -> argparse
 _ONE_THREAD = {"OMP_NUM_THREADS": "1", "MXNET_CPU_WORKER_NTHREADS": "1"}
 
 
-def _fit_judge_in_worker(epochs: int, path: str) -> tuple:
+def _fit_judge_in_worker(epochs: int, path: str, split_seed: Optional[int] = None) -> tuple:
     """In a worker process: train the judge on the demo's digits and save its parameters to
     ``path``; returns ``(test accuracy, seconds)``."""
     started = time.perf_counter()
-    x_train, y_train, x_test, y_test = images()
+    x_train, y_train, x_test, y_test = images(split_seed)
     classifier = DigitClassifier(epochs=epochs).fit(x_train, y_train, x_test, y_test)
     classifier.model.save_parameters(path)
     return classifier.test_accuracy, time.perf_counter() - started
@@ -274,7 +276,7 @@ class BackgroundClassifier:
     same judge with one thread or two.
     """
 
-    def __init__(self, epochs: int) -> None:
+    def __init__(self, epochs: int, split_seed: Optional[int] = None) -> None:
         import multiprocessing
         import tempfile
         from concurrent.futures import ProcessPoolExecutor
@@ -287,7 +289,7 @@ class BackgroundClassifier:
         os.environ.update(_ONE_THREAD)  # the worker process inherits these when it starts (in submit)
         try:
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            self._future = self._pool.submit(_fit_judge_in_worker, epochs, self._path)
+            self._future = self._pool.submit(_fit_judge_in_worker, epochs, self._path, split_seed)
         finally:
             for name, value in saved.items():
                 if value is None:

@@ -28,7 +28,7 @@ averaged generator in predict mode (batch-norm running statistics), and the last
 figures are printed next to them. Measured figures (seeds 0-2) and what led here:
 docs/adversarial.md.
 
-    python demo/gan_mnist.py [--seed 0] [--iterations 4000] [--k-step 1] [--out docs/images]
+    python demo/gan_mnist.py [--seed 0] [--iterations 4000] [--k-step 1] [--split-seed N] [--out docs/images]
 """
 import os
 import sys
@@ -162,11 +162,13 @@ def scores(classifier, generated, x_train, x_test):
 
 
 def main():
-    args = demo_arguments(__doc__, iterations=ITERATIONS)
+    args = demo_arguments(__doc__, iterations=ITERATIONS, configure=lambda parser: parser.add_argument(
+        "--split-seed", type=int, default=None,
+        help="a random stratified 400/100 split of each digit drawn from this seed instead of the fixed one"))
     seed = args.seed
     started = time.perf_counter()
-    x_train, y_train, x_test, y_test = images()
-    judge = BackgroundClassifier(args.classifier_epochs)  # trains beside the GAN
+    x_train, y_train, x_test, y_test = images(args.split_seed)
+    judge = BackgroundClassifier(args.classifier_epochs, args.split_seed)  # trains beside the GAN
 
     t = time.perf_counter()
     gan = demo_gan(x_train, seed=seed)
