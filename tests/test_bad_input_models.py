@@ -6,7 +6,7 @@ import mxnet as mx
 import numpy as np
 import pytest
 from mxnet import gluon, nd
-from mxnet.gluon.nn import Conv2D, Conv2DTranspose
+from mxnet.gluon.nn import Conv2D
 
 from accelbrainbase.computableloss._mxnet.l2_norm_loss import L2NormLoss
 from accelbrainbase.iteratabledata._mxnet.array_iterator import ArrayIterator

@@ -1,5 +1,4 @@
 """Samplers and losses of the adversarial family."""
-import warnings
 
 import accelbrainbase  # noqa: F401
 import mxnet as mx

@@ -4,7 +4,6 @@ import os
 import sys
 
 import gymnasium as gym
-import mxnet as mx
 import numpy as np
 import pytest
 

@@ -1,6 +1,5 @@
 """Representation learning II: RepellingCAE, ConvolutionalLadderNetworks, DRCNetworks (+ iterator and
 loss), LadderNetworks (+ SemiSupervisedIterator) and VariationalAutoEncoder on real digits."""
-import os
 
 import mxnet as mx
 import numpy as np

@@ -20,7 +20,6 @@ See docs/decisions.md ("Deep Q-learning") for the defaults and why they differ f
 from __future__ import annotations
 
 import logging
-import math
 from abc import abstractmethod
 from typing import Optional
 

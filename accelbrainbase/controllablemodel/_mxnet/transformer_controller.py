@@ -40,7 +40,6 @@ from accelbrainbase._mxnet.split_files import load_parts, part_filename, save_pa
 from accelbrainbase.controllable_model import ControllableModel
 from accelbrainbase.iteratabledata.transformer_iterator import TransformerIterator
 from accelbrainbase.observabledata._mxnet.attention_model import as_mask, as_sequence_batch
-from accelbrainbase.observabledata._mxnet.attentionmodel.multi_head_attention_model import check_heads
 from accelbrainbase.observabledata._mxnet.transformer_model import TransformerModel, causal_mask
 from accelbrainbase.observabledata._mxnet.transformermodel.transformer_decoder import TransformerDecoder
 from accelbrainbase.observabledata._mxnet.transformermodel.transformer_encoder import TransformerEncoder
@@ -416,7 +415,6 @@ class TransformerController(TransformerControllerBase):
             h = self.encoder_hidden_fc(enc) if self.encoder_hidden_fc is not None else enc
             encoded = self.encoder(h, enc_mask)
             outputs = []
-            eye = mx.nd.one_hot  # noqa: F841 (readability)
             for t in range(steps):
                 d = self.decoder_hidden_fc(dec_nd) if self.decoder_hidden_fc is not None else dec_nd
                 out = self.decoder(d, encoded, causal, enc_mask)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 import mxnet as mx
-import numpy as np
 
 from accelbrainbase._mxnet.checks import check_int
 from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx, resolve_ctx

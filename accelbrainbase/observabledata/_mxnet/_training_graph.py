@@ -100,8 +100,6 @@ class GraphLossMixin:
     def training_graph(self) -> TrainingGraph:
         graph = self.__dict__.get("_training_graph")
         if graph is None:
-            from mxnet import gluon
-
             hybrid = bool(getattr(self, "hybridize_flag", True)) and self.graph_hybridizable()
             graph = TrainingGraph(self, self.graph_loss, hybridize_flag=hybrid)
             self.__dict__["_training_graph"] = graph

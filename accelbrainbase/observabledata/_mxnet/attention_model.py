@@ -25,7 +25,7 @@ import numpy as np
 from mxnet import gluon
 from mxnet.gluon.block import HybridBlock
 
-from accelbrainbase._mxnet.checks import check_int, check_type
+from accelbrainbase._mxnet.checks import check_int
 from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx
 from accelbrainbase._mxnet.learner import (HYBRIDIZE_OPTIONS, Learner, check_initializer, check_loss,
                                            check_regularizers)

@@ -13,7 +13,6 @@ model's context, without autograd and without waiting for the device.
 from __future__ import annotations
 
 import warnings
-from typing import Optional
 
 import mxnet as mx
 import numpy as np

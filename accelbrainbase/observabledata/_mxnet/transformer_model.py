@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from typing import Optional
 
 import mxnet as mx
 from mxnet import gluon

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import mxnet as mx
-from mxnet import gluon
 from mxnet.gluon.nn import BatchNorm, Conv2D, HybridSequential
 
 from accelbrainbase._mxnet.activations import apply_activation

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import mxnet as mx
 
-from accelbrainbase._mxnet.checks import check_int, check_number, check_type, warn_unknown_kwargs
+from accelbrainbase._mxnet.checks import check_int, check_number, warn_unknown_kwargs
 from accelbrainbase._mxnet.context import DEFAULT_CTX, ctx_list, first_ctx
 from accelbrainbase._mxnet.learner import Learner, check_initializer, check_loss, make_trainer
 from accelbrainbase.observabledata._mxnet.restricted_boltzmann_machines import (

@@ -12,8 +12,7 @@ from accelbrainbase.observabledata._mxnet.attentionmodel.multi_head_attention_mo
     MultiHeadAttentionModel, check_heads)
 from accelbrainbase.observabledata._mxnet.attentionmodel.multiheadattentionmodel.self_attention_model import \
     SelfAttentionModel
-from accelbrainbase.observabledata._mxnet.transformer_model import (DEFAULT_MAX_SEQ_LEN, activate,
-                                                                    activation_names, layer_list)
+from accelbrainbase.observabledata._mxnet.transformer_model import activate, layer_list
 
 
 def default_initializer():
