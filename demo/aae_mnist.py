@@ -22,7 +22,7 @@ Targets (issue 9): reconstruction MSE <= 0.5x the untrained model's; codes with 
 digits decoded from prior samples) is written to ``docs/images/<model>_mnist.png``.
 
     python demo/aae_mnist.py --model aae|ebaae [--iterations 1500] [--z 8] [--seed 0] [--decay 0.8|0.84]
-                             [--no-minibatch-features] [--out docs/images]
+                             [--no-minibatch-features] [--split-seed N] [--out docs/images]
 """
 import argparse
 import os
@@ -165,6 +165,9 @@ def main():
                         help="learning-rate factor every 100 iterations (default: 0.8 for aae, 0.84 for ebaae)")
     parser.add_argument("--no-minibatch-features", action="store_true",
                         help="the discriminator judges single codes (the construction before minibatch features)")
+    parser.add_argument("--split-seed", type=int, default=None,
+                        help="train and test on a random stratified 400/100-per-digit split drawn with this "
+                             "seed (demo.mnist.mnist_subset) instead of the demos' fixed split")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                                                       "docs", "images"))
     args = parser.parse_args()
@@ -172,7 +175,7 @@ def main():
         args.decay = DECAY[args.model]
     os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
     started = time.perf_counter()
-    x_train, _, x_test, _ = images()
+    x_train, _, x_test, _ = images(args.split_seed)
 
     controller, generator = build(args.model, x_train, args.z, args.seed, args.learning_rate,
                                   args.adversarial_weight, args.margin, args.decay,
