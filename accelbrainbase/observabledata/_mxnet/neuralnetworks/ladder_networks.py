@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import Optional, Sequence, Union
 
 import mxnet as mx
 from mxnet import gluon
@@ -118,10 +119,14 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
 
     GRAPH_METRIC_NAMES = ("supervised", "denoising", "acc")
 
-    def __init__(self, input_dim, units_list=[100, 10], activation_list=None, noise_std_list=0.3,
-                 denoising_cost_list=[1000.0, 10.0, 0.1], initializer=None, learning_rate=2e-3,
-                 learning_attenuate_rate=1.0, attenuate_epoch=50, optimizer_name="adam", ctx=DEFAULT_CTX,
-                 hybridize_flag=True, regularizatable_data_list=[], **kwargs):
+    def __init__(self, input_dim: int, units_list: Sequence[int] = (100, 10),
+                 activation_list: Optional[Sequence[str]] = None,
+                 noise_std_list: Union[float, Sequence[float]] = 0.3,
+                 denoising_cost_list: Union[float, Sequence[float]] = (1000.0, 10.0, 0.1),
+                 initializer: Optional[mx.init.Initializer] = None, learning_rate: float = 2e-3,
+                 learning_attenuate_rate: float = 1.0, attenuate_epoch: int = 50, optimizer_name: str = "adam",
+                 ctx=DEFAULT_CTX, hybridize_flag: bool = True, regularizatable_data_list: Sequence = (),
+                 **kwargs):
         input_dim = check_int(input_dim, "input_dim", minimum=1)
         check_type(units_list, (list, tuple), "units_list")
         if not units_list:

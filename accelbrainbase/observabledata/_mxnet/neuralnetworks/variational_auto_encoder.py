@@ -1,7 +1,7 @@
 """Variational auto-encoder (Kingma and Welling, 2014) on dense layers."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 import mxnet as mx
 from mxnet import gluon
@@ -43,10 +43,12 @@ class VariationalAutoEncoder(GraphLossMixin, Learner, HybridBlock, ObservableDat
 
     GRAPH_METRIC_NAMES = ("reconstruction", "kl")
 
-    def __init__(self, input_dim, latent_dim=20, hidden_units_list=[400], hidden_activation="relu",
-                 decoder_distribution="bernoulli", initializer=None, learning_rate=1e-3, learning_attenuate_rate=1.0,
-                 attenuate_epoch=50, optimizer_name="adam", ctx=DEFAULT_CTX, hybridize_flag=True,
-                 regularizatable_data_list=[], **kwargs):
+    def __init__(self, input_dim: int, latent_dim: int = 20, hidden_units_list: Sequence[int] = (400,),
+                 hidden_activation: str = "relu", decoder_distribution: str = "bernoulli",
+                 initializer: Optional[mx.init.Initializer] = None, learning_rate: float = 1e-3,
+                 learning_attenuate_rate: float = 1.0, attenuate_epoch: int = 50, optimizer_name: str = "adam",
+                 ctx=DEFAULT_CTX, hybridize_flag: bool = True, regularizatable_data_list: Sequence = (),
+                 **kwargs):
         input_dim = check_int(input_dim, "input_dim", minimum=1)
         latent_dim = check_int(latent_dim, "latent_dim", minimum=1)
         check_type(hidden_units_list, (list, tuple), "hidden_units_list")
