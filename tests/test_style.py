@@ -9,7 +9,6 @@ import json
 import os
 import pathlib
 
-import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "accelbrainbase"
 CONTRACT = json.load(open(os.path.join(os.path.dirname(__file__), "contract", "contract.json")))
