@@ -9,7 +9,7 @@ several parts call :func:`optimise` once per update inside their own ``training_
 from __future__ import annotations
 
 import logging
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import mxnet as mx
 import numpy as np
@@ -281,7 +281,7 @@ class Learner:
     def restore_checkpoint_arrays(self, arrays: Dict[str, mx.nd.NDArray]) -> None:
         """Take back what ``checkpoint_arrays`` returned when a checkpoint is resumed."""
 
-    def batch_loss(self, x, y):
+    def batch_loss(self, x: mx.nd.NDArray, y: mx.nd.NDArray) -> Tuple[mx.nd.NDArray, mx.nd.NDArray]:
         """``(prediction, per-sample loss)`` for inputs ``x`` and targets ``y``.
 
         The default training and evaluation steps (and the multi-device split) call this;
@@ -296,7 +296,7 @@ class Learner:
         epoch's steps; test values over the test split (as ``test_<name>``)."""
         return {}
 
-    def training_step(self, batch):
+    def training_step(self, batch: Sequence[mx.nd.NDArray]) -> Tuple[mx.nd.NDArray, dict]:
         """One back-propagation step on ``batch = (x, y, test_x, test_y, ...)``.
 
         Returns ``(per-sample loss, metrics)``; with a list of contexts the batch is split over
@@ -318,7 +318,7 @@ class Learner:
         loss, pred = optimise(self.trainer, x.shape[0], lambda: self.batch_loss(x, y)[::-1])
         return loss, self.batch_metrics(pred, y)
 
-    def evaluation_step(self, batch):
+    def evaluation_step(self, batch: Sequence[mx.nd.NDArray]) -> Tuple[mx.nd.NDArray, dict]:
         """Predict-mode ``(per-sample loss, metrics)`` on ``(test_x, test_y) = batch[2], batch[3]``."""
         test_x, test_y = batch[2], batch[3]
         pred, loss = self.batch_loss(test_x, test_y)
@@ -349,7 +349,7 @@ class Learner:
     #: the class ``learn`` requires of its iterator (controllers narrow it)
     expected_iterator_type = IteratableData
 
-    def compute_loss(self, pred_arr, labeled_arr):
+    def compute_loss(self, pred_arr: mx.nd.NDArray, labeled_arr: mx.nd.NDArray) -> mx.nd.NDArray:
         """Per-sample loss of ``pred_arr`` against ``labeled_arr`` (their shapes are checked)."""
         loss = self.computable_loss
         if isinstance(loss, _ELEMENTWISE_LOSSES) or type(loss).__name__ == "L2NormLoss":
@@ -358,7 +358,7 @@ class Learner:
             return loss(pred_arr, labeled_arr)
         return loss.compute(pred_arr, labeled_arr)
 
-    def inference(self, observed_arr):
+    def inference(self, observed_arr: mx.nd.NDArray) -> mx.nd.NDArray:
         """The model's output for ``observed_arr`` (an NDArray on the model's context)."""
         self._last_observed = observed_arr
         self.__dict__["_feature_points_arr"] = None  # a hybridized pass does not re-run Python

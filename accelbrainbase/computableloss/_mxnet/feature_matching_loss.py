@@ -1,6 +1,8 @@
 """Feature matching (Salimans et al. 2016): match the mean features of true and generated batches."""
 from __future__ import annotations
 
+from typing import Optional
+
 from mxnet import gluon
 
 from accelbrainbase.computable_loss import ComputableLoss
@@ -20,7 +22,7 @@ class FeatureMatchingLoss(gluon.loss.Loss, ComputableLoss):
         batch_axis: the batch axis (0).
     """
 
-    def __init__(self, weight=None, batch_axis=0, **kwargs):
+    def __init__(self, weight: Optional[float] = None, batch_axis: int = 0, **kwargs) -> None:
         super().__init__(weight, batch_axis, **kwargs)
 
     def hybrid_forward(self, F, true_feature_arr, generated_feature_arr, sample_weight=None):

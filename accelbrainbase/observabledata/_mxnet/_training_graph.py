@@ -12,8 +12,9 @@ it reads the model's parameters through ``collect_params``.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence, Tuple
 
+import mxnet as mx
 from mxnet.gluon.block import HybridBlock
 
 from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS
@@ -129,7 +130,7 @@ class GraphLossMixin:
             return outputs, {}
         return outputs[0], dict(zip(self.GRAPH_METRIC_NAMES, outputs[1:]))
 
-    def training_step(self, batch):
+    def training_step(self, batch: Sequence[mx.nd.NDArray]) -> Tuple[mx.nd.NDArray, dict]:
         from accelbrainbase._mxnet.learner import optimise
 
         inputs = self.graph_inputs(batch)
@@ -138,5 +139,5 @@ class GraphLossMixin:
         outputs = optimise(self.step_trainer(), inputs[0].shape[0], lambda: _as_tuple(graph(*inputs)))
         return self._graph_result(outputs)
 
-    def evaluation_step(self, batch):
+    def evaluation_step(self, batch: Sequence[mx.nd.NDArray]) -> Tuple[mx.nd.NDArray, dict]:
         return self._graph_result(self.training_graph()(*self.graph_test_inputs(batch)))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import mxnet as mx
 from mxnet import gluon
@@ -245,14 +245,14 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
                              % (batch[0].shape[1:], batch[4].shape[1:]))
         return batch[0], batch[1], batch[4]
 
-    def evaluation_step(self, batch):
+    def evaluation_step(self, batch: Sequence[mx.nd.NDArray]) -> Tuple[mx.nd.NDArray, dict]:
         """Clean-path cross-entropy per test sample and test accuracy."""
         test_x, test_y = batch[2], batch[3]
         logits = self.inference(test_x)
         loss = -(mx.nd.log_softmax(logits, axis=1) * test_y).sum(axis=1)
         return loss, {"acc": (logits.argmax(axis=1) == test_y.argmax(axis=1)).mean()}
 
-    def inference(self, observed_arr):
+    def inference(self, observed_arr: mx.nd.NDArray) -> mx.nd.NDArray:
         """Class logits ``(B, n_classes)`` of the clean path (the decoder is not run)."""
         import warnings
 
@@ -260,7 +260,7 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
             warnings.filterwarnings("ignore", message=".*is not used by any computation.*")
             return super().inference(observed_arr)
 
-    def compute_loss(self, pred_arr, labeled_arr):
+    def compute_loss(self, pred_arr: mx.nd.NDArray, labeled_arr: mx.nd.NDArray) -> mx.nd.NDArray:
         """Softmax cross-entropy of logits ``pred_arr`` against one-hot ``labeled_arr`` per sample."""
         return -(mx.nd.log_softmax(pred_arr, axis=1) * labeled_arr).sum(axis=1)
 

@@ -1,7 +1,7 @@
 """Variational auto-encoder (Kingma and Welling, 2014) on dense layers."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import mxnet as mx
 from mxnet import gluon
@@ -114,7 +114,7 @@ class VariationalAutoEncoder(GraphLossMixin, Learner, HybridBlock, ObservableDat
     def hybrid_forward(self, F, x, **params):
         return self.forward_propagation(F, x)
 
-    def inference(self, observed_arr):
+    def inference(self, observed_arr: mx.nd.NDArray) -> mx.nd.NDArray:
         """The reconstruction mean of ``observed_arr`` (B, D) from ``z = μ(x)``."""
         import warnings
 
@@ -122,7 +122,7 @@ class VariationalAutoEncoder(GraphLossMixin, Learner, HybridBlock, ObservableDat
             warnings.filterwarnings("ignore", message=".*is not used by any computation.*")
             return super().inference(observed_arr)
 
-    def compute_feature_points(self, observed_arr):
+    def compute_feature_points(self, observed_arr: mx.nd.NDArray) -> mx.nd.NDArray:
         return self._encode(mx.nd, observed_arr)[0]
 
     def graph_loss(self, F, x, y):
@@ -142,15 +142,15 @@ class VariationalAutoEncoder(GraphLossMixin, Learner, HybridBlock, ObservableDat
         return reconstruction + kl, reconstruction, kl
 
     # ------------------------------------------------------------------ public helpers
-    def encode(self, observed_arr):
+    def encode(self, observed_arr: mx.nd.NDArray) -> Tuple[mx.nd.NDArray, mx.nd.NDArray]:
         """``(μ, log σ²)`` of ``q(z|x)``, each ``(B, latent_dim)``."""
         return self._encode(mx.nd, observed_arr)
 
-    def decode(self, latent_arr):
+    def decode(self, latent_arr: mx.nd.NDArray) -> mx.nd.NDArray:
         """The mean of ``p(x|z)`` for ``latent_arr`` (B, latent_dim)."""
         return self._mean(mx.nd, self._decode(mx.nd, latent_arr))
 
-    def draw(self, n: Optional[int] = 64, seed: Optional[int] = None):
+    def draw(self, n: Optional[int] = 64, seed: Optional[int] = None) -> mx.nd.NDArray:
         """Decode ``n`` draws of the prior ``N(0, I)``: an ``(n, input_dim)`` NDArray of means."""
         n = check_int(n, "n", minimum=1)
         if seed is not None:

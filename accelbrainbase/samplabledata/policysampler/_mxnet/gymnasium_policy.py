@@ -88,10 +88,11 @@ class GymnasiumPolicy(PolicySampler):
         return self._candidates, self._meta
 
     # ------------------------------------------------------------------ acting
-    def observe_state(self, state_arr, meta_data_arr):
+    def observe_state(self, state_arr: mx.nd.NDArray, meta_data_arr: np.ndarray) -> None:
         """Nothing to remember: the environment holds the state."""
 
-    def observe_reward_value(self, state_arr, action_arr, meta_data_arr=None):
+    def observe_reward_value(self, state_arr: mx.nd.NDArray, action_arr: mx.nd.NDArray,
+                             meta_data_arr: Optional[np.ndarray] = None) -> np.ndarray:
         """Step the environment with the action of ``meta_data_arr`` (its index); ``(1, 1)`` reward."""
         if meta_data_arr is None:
             raise ValueError("GymnasiumPolicy.observe_reward_value needs the chosen candidate's metadata "
@@ -111,7 +112,7 @@ class GymnasiumPolicy(PolicySampler):
             self._needs_reset = True
         return np.array([[reward]], dtype=np.float32)
 
-    def observe_terminal(self, state_arr, meta_data_arr=None):
+    def observe_terminal(self, state_arr: mx.nd.NDArray, meta_data_arr: Optional[np.ndarray] = None) -> np.ndarray:
         """1 when the last step reached a terminal state (a time limit is not terminal)."""
         return np.array([[1.0 if self.terminated else 0.0]], dtype=np.float32)
 
