@@ -80,10 +80,11 @@ class Composite:
         self.tie_weights()
         super().regularize()
 
-    def save_parameters(self, filename, deduplicate=False):
+    def save_parameters(self, filename: str, deduplicate: bool = False) -> None:
         """One file per part: ``<name>_<role>.<ext>`` (for example ``model_encoder.params``)."""
         save_parts(filename, self.parts())
 
-    def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False):
+    def load_parameters(self, filename: str, ctx=None, allow_missing: bool = False,
+                        ignore_extra: bool = False) -> None:
         """Read the files :meth:`save_parameters` wrote (every part's file must exist)."""
         load_parts(filename, self.parts(), ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+import mxnet as mx
 from mxnet import gluon
 
 from accelbrainbase.computable_loss import ComputableLoss
@@ -34,6 +35,6 @@ class FeatureMatchingLoss(gluon.loss.Loss, ComputableLoss):
         per_sample = F.mean(generated_feature_arr, axis=axis, exclude=True)
         return F.broadcast_add(F.zeros_like(per_sample), F.reshape(distance, shape=(1,)))
 
-    def compute(self, true_feature_arr, generated_feature_arr):
+    def compute(self, true_feature_arr: mx.nd.NDArray, generated_feature_arr: mx.nd.NDArray) -> mx.nd.NDArray:
         """Same as calling the loss."""
         return self(true_feature_arr, generated_feature_arr)

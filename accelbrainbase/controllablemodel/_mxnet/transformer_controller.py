@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import mxnet as mx
 import numpy as np
@@ -157,7 +157,9 @@ class TransformerControllerBase(Learner, HybridBlock, ControllableModel):
         dec_mask = as_mask(decoded_mask_arr, prefix + "decoded_mask_arr", b, heads, [(t, t)], ctx)
         return enc, dec, enc_mask, dec_mask
 
-    def inference(self, encoded_observed_arr, decoded_observed_arr, encoded_mask_arr=None, decoded_mask_arr=None):
+    def inference(self, encoded_observed_arr: mx.nd.NDArray, decoded_observed_arr: mx.nd.NDArray,
+                  encoded_mask_arr: Optional[mx.nd.NDArray] = None,
+                  decoded_mask_arr: Optional[mx.nd.NDArray] = None) -> mx.nd.NDArray:
         """The output ``(B, T, depth_dim)`` for encoder input ``(B, S, depth_dim)`` and decoder
         input ``(B, T, depth_dim)``. Masks (1 attends, 0 excludes; default: everything allowed)
         broadcast to ``(B, head_n, S, S)`` and ``(B, head_n, T, S)`` (encoder mask, used by the
@@ -171,7 +173,7 @@ class TransformerControllerBase(Learner, HybridBlock, ControllableModel):
         with mx.autograd.predict_mode():
             return self.forward_propagation(mx.nd, *args, keep_features=True)
 
-    def compute_loss(self, pred_arr, labeled_arr):
+    def compute_loss(self, pred_arr: mx.nd.NDArray, labeled_arr: mx.nd.NDArray) -> mx.nd.NDArray:
         """Per-sample loss of ``pred_arr`` against ``labeled_arr``."""
         return super().compute_loss(pred_arr, labeled_arr)
 
@@ -202,7 +204,7 @@ class TransformerControllerBase(Learner, HybridBlock, ControllableModel):
         fit(self, iteratable_data, expected_type=TransformerIterator, checkpoint_path=checkpoint_path,
             checkpoint_every=checkpoint_every, resume=resume)
 
-    def training_step(self, batch):
+    def training_step(self, batch: Sequence[mx.nd.NDArray]) -> Tuple[mx.nd.NDArray, dict]:
         enc_x, dec_x, enc_mask, dec_mask = self.check_tuple(batch)[0:4]
         target = batch[8]
         args = self.checked_inputs(enc_x, dec_x, enc_mask, dec_mask)
@@ -214,13 +216,13 @@ class TransformerControllerBase(Learner, HybridBlock, ControllableModel):
         loss, pred = optimise(self.trainer, args[0].shape[0], compute)
         return loss, self.batch_metrics(pred, target)
 
-    def evaluation_step(self, batch):
+    def evaluation_step(self, batch: Sequence[mx.nd.NDArray]) -> Tuple[mx.nd.NDArray, dict]:
         args = self.checked_inputs(*self.check_tuple(batch)[4:8])
         target = batch[9]
         pred = self(*args)
         return self.compute_loss(pred, target), self.batch_metrics(pred, target)
 
-    def batch_metrics(self, pred, target):
+    def batch_metrics(self, pred: mx.nd.NDArray, target: mx.nd.NDArray) -> dict:
         """Token accuracy (``acc``: argmax of the output equals argmax of the target) when the
         loss is a softmax cross-entropy."""
         if isinstance(self.computable_loss, gluon.loss.SoftmaxCrossEntropyLoss):
@@ -228,7 +230,7 @@ class TransformerControllerBase(Learner, HybridBlock, ControllableModel):
         return {}
 
     # ------------------------------------------------------------------ split save/load
-    def save_parameters(self, filename, deduplicate=False):
+    def save_parameters(self, filename: str, deduplicate: bool = False) -> None:
         """One file per part: ``<name>_encoder.<ext>``, ``<name>_decoder.<ext>`` [, ...]; the
         hidden projections (when present) in ``<name>_hidden.<ext>``."""
         parts = self.file_parts()
@@ -236,7 +238,8 @@ class TransformerControllerBase(Learner, HybridBlock, ControllableModel):
         if self.encoder_hidden_fc is not None:
             save_parts(filename, {"hidden": self.hidden_block()})
 
-    def load_parameters(self, filename, ctx=None, allow_missing=False, ignore_extra=False):
+    def load_parameters(self, filename: str, ctx=None, allow_missing: bool = False,
+                        ignore_extra: bool = False) -> None:
         """Read the files written by ``save_parameters``."""
         load_parts(filename, self.file_parts(), ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)
         if self.encoder_hidden_fc is not None:
