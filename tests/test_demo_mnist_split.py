@@ -39,6 +39,13 @@ def test_a_random_split_is_stratified_disjoint_and_reproducible(fixed):
     assert not np.array_equal(fixed[2], x_test)
 
 
+@pytest.mark.parametrize("bad, error", [(1.5, TypeError), ("3", TypeError), (True, TypeError), (-1, ValueError),
+                                        (2 ** 32, ValueError)])
+def test_a_bad_split_seed_is_rejected_by_name(bad, error):
+    with pytest.raises(error, match="split_seed"):
+        mnist_subset(split_seed=bad)
+
+
 def test_gan_images_pass_the_split_seed_on():
     x_train, y_train, x_test, y_test = images(split_seed=3)
     flat = mnist_subset(split_seed=3)
