@@ -21,6 +21,7 @@ from typing import Callable, Dict, Optional, Tuple
 
 from mxnet import gluon
 
+from accelbrainbase._mxnet.context import ContextLike
 from accelbrainbase._mxnet.split_files import load_parts, save_parts
 
 
@@ -61,7 +62,7 @@ class Composite:
         if hybridize_flag:
             self.hybridize(**self.HYBRIDIZE_OPTIONS)
 
-    def collect_params(self, select=None):
+    def collect_params(self, select: Optional[str] = None) -> gluon.ParameterDict:
         """The union of the parts' parameters, in ``PART_ROLES`` order (contract P4)."""
         params = None
         for part in self.parts().values():
@@ -84,7 +85,7 @@ class Composite:
         """One file per part: ``<name>_<role>.<ext>`` (for example ``model_encoder.params``)."""
         save_parts(filename, self.parts())
 
-    def load_parameters(self, filename: str, ctx=None, allow_missing: bool = False,
+    def load_parameters(self, filename: str, ctx: ContextLike = None, allow_missing: bool = False,
                         ignore_extra: bool = False) -> None:
         """Read the files :meth:`save_parameters` wrote (every part's file must exist)."""
         load_parts(filename, self.parts(), ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)

@@ -49,7 +49,7 @@ import numbers
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import mxnet as mx
 from mxnet import gluon
@@ -278,7 +278,7 @@ def _flush_steps(records: List[Tuple[int, Dict[str, Any]]]) -> List[Dict[str, fl
 
 
 # ---------------------------------------------------------------------- evaluation
-def evaluate(learner, batches) -> Dict[str, float]:
+def evaluate(learner: Any, batches: Iterable[Sequence[mx.nd.NDArray]]) -> Dict[str, float]:
     """Mean test loss (``test_loss``) and metrics (``test_<name>``) over ``batches``.
 
     Each batch's loss is per sample (its first axis); a batch's metrics are weighted by its
@@ -308,9 +308,9 @@ def _evaluation_batches(learner, source: Source, last_batch):
 
 # ---------------------------------------------------------------------- the loop
 def fit(
-    learner,
-    data,
-    expected_type=IteratableData,
+    learner: Any,
+    data: Union[Source, IteratableData],
+    expected_type: Union[type, Tuple[type, ...]] = IteratableData,
     checkpoint_path: Optional[str] = None,
     checkpoint_every: int = 1,
     resume: bool = False,

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Union
 
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only
+    import matplotlib.axes
+    import pandas
 
 
 class LossHistory:
@@ -38,7 +42,7 @@ class LossHistory:
         """One per-step column over all steps (NaN where a step did not record it)."""
         return np.array([row.get(name, math.nan) for row in self.step_rows], dtype=np.float64)
 
-    def steps_frame(self):
+    def steps_frame(self) -> "pandas.DataFrame":
         """The per-step rows as a ``pandas.DataFrame`` indexed by step."""
         import pandas as pd
 
@@ -63,14 +67,15 @@ class LossHistory:
             return np.zeros((0, 2))
         return np.column_stack([self.column("train_loss"), self.column("test_loss")])
 
-    def to_frame(self):
+    def to_frame(self) -> "pandas.DataFrame":
         """All recorded columns as a ``pandas.DataFrame`` indexed by epoch."""
         import pandas as pd
 
         frame = pd.DataFrame(self.rows, columns=self.columns)
         return frame.set_index("epoch") if "epoch" in frame else frame
 
-    def plot(self, path: Optional[str] = None, ax=None, columns=("train_loss", "test_loss"), title: str = "Loss"):
+    def plot(self, path: Optional[str] = None, ax: Optional["matplotlib.axes.Axes"] = None,
+             columns: Sequence[str] = ("train_loss", "test_loss"), title: str = "Loss") -> "matplotlib.axes.Axes":
         """Plot ``columns`` against the epoch; save to ``path`` when given. Returns the Axes."""
         import matplotlib
 
@@ -100,7 +105,7 @@ class LossHistory:
     def state(self) -> Dict[str, List[Dict[str, float]]]:
         return {"rows": [dict(row) for row in self.rows], "step_rows": [dict(row) for row in self.step_rows]}
 
-    def load_state(self, state) -> None:
+    def load_state(self, state: Union[Dict[str, List[Dict[str, float]]], List[Dict[str, float]]]) -> None:
         if isinstance(state, list):  # checkpoints written before per-step rows existed
             state = {"rows": state, "step_rows": []}
         self.rows = [dict(row) for row in state.get("rows", [])]

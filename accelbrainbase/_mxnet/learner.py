@@ -17,7 +17,7 @@ from mxnet import autograd, gluon
 from mxnet.gluon.utils import split_and_load
 
 from accelbrainbase._mxnet.checks import check_list_of, check_type
-from accelbrainbase._mxnet.context import ctx_list, resolve_ctx
+from accelbrainbase._mxnet.context import ContextLike, ctx_list, resolve_ctx
 from accelbrainbase._mxnet.engine import FitState, LearningSchedule, fit
 from accelbrainbase._mxnet.history import LossHistory
 from accelbrainbase.computable_loss import ComputableLoss
@@ -171,7 +171,8 @@ class Learner:
         self._init_deferred_flag = value
 
     def configure_learning(self, learning_rate: float, learning_attenuate_rate: float, attenuate_epoch: int,
-                           optimizer_name: str, ctx, regularizatable_data_list, kwargs: dict) -> None:
+                           optimizer_name: Optional[str], ctx: ContextLike,
+                           regularizatable_data_list: Sequence[RegularizatableData], kwargs: dict) -> None:
         """Check and store what the engine needs; resolve ``ctx`` once.
 
         Args:
@@ -193,7 +194,8 @@ class Learner:
         # copy: the contract's default list is shared between calls and must never be mutated
         self.regularizatable_data_list = list(regularizatable_data_list)
 
-    def build_trainer(self, params, initializer=None, wd: Optional[float] = None,
+    def build_trainer(self, params: gluon.ParameterDict, initializer: Optional[mx.init.Initializer] = None,
+                      wd: Optional[float] = None,
                       learning_rate: Optional[float] = None) -> gluon.Trainer:
         """Initialize ``params`` on every context (forced) and return a ``gluon.Trainer`` over them.
 
@@ -333,7 +335,7 @@ class Learner:
         self.regularize()
 
     # ------------------------------------------------------------------ contract methods
-    def learn(self, iteratable_data, checkpoint_path: Optional[str] = None, checkpoint_every: int = 1,
+    def learn(self, iteratable_data: IteratableData, checkpoint_path: Optional[str] = None, checkpoint_every: int = 1,
               resume: bool = False) -> None:
         """Learn from ``iteratable_data`` (an ``IteratableData``).
 
@@ -390,7 +392,7 @@ class Learner:
     def feature_points_arr(self, value) -> None:
         self.__dict__["_feature_points_arr"] = value
 
-    def extract_feature_points(self):
+    def extract_feature_points(self) -> Optional[mx.nd.NDArray]:
         """Same as ``feature_points_arr``."""
         return self.feature_points_arr
 

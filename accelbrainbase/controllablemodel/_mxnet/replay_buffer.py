@@ -60,11 +60,12 @@ class ReplayBuffer:
     def rows(self) -> int:
         return 0 if self.arrays is None else self.arrays[0].shape[0]
 
-    def shapes_match(self, action, next_candidates) -> bool:
+    def shapes_match(self, action: mx.nd.NDArray, next_candidates: mx.nd.NDArray) -> bool:
         return (self.arrays is not None and self.arrays[0].shape[1:] == action.shape[1:]
                 and self.arrays[2].shape[1:] == next_candidates.shape[1:] and self.rows % action.shape[0] == 0)
 
-    def add(self, action, reward_terminal, next_candidates, rows_hint: Optional[int] = None) -> None:
+    def add(self, action: mx.nd.NDArray, reward_terminal: mx.nd.NDArray, next_candidates: mx.nd.NDArray,
+            rows_hint: Optional[int] = None) -> None:
         """Store a batch of ``B`` transitions; ``reward_terminal`` is ``(B, 2)``: reward, terminal flag."""
         if not self.shapes_match(action, next_candidates):
             self._allocate(action, next_candidates, rows_hint)
@@ -77,7 +78,7 @@ class ReplayBuffer:
         self.position = end % self.rows
         self.size = min(self.size + agents, self.rows)
 
-    def sample(self, batch_size: int):
+    def sample(self, batch_size: int) -> Tuple[mx.nd.NDArray, mx.nd.NDArray, mx.nd.NDArray, mx.nd.NDArray]:
         """``(action, reward, next candidates, terminal)`` of ``batch_size`` transitions drawn
         uniformly with replacement (indices drawn on the device)."""
         index = mx.nd.random.randint(0, self.size, shape=(batch_size,), ctx=self.ctx).astype("float32")

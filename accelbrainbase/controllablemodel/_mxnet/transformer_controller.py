@@ -32,7 +32,7 @@ from mxnet import gluon
 from mxnet.gluon.block import HybridBlock
 
 from accelbrainbase._mxnet.checks import check_int, check_number, check_type
-from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx
+from accelbrainbase._mxnet.context import DEFAULT_CTX, ContextLike, first_ctx
 from accelbrainbase._mxnet.engine import fit
 from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS, Learner, check_initializer, check_loss, \
     check_regularizers, optimise
@@ -188,8 +188,8 @@ class TransformerControllerBase(Learner, HybridBlock, ControllableModel):
                     " (the 8-item layout lacks train_target and test_target)" if got == 8 else ""))
         return batch
 
-    def learn(self, iteratable_data, checkpoint_path: Optional[str] = None, checkpoint_every: int = 1,
-              resume: bool = False) -> None:
+    def learn(self, iteratable_data: TransformerIterator, checkpoint_path: Optional[str] = None,
+              checkpoint_every: int = 1, resume: bool = False) -> None:
         """Learn from a ``TransformerIterator`` yielding the 10-tuples of the module docstring.
 
         The first tuple is drawn and checked (layout, shapes, masks) before training starts.
@@ -238,7 +238,7 @@ class TransformerControllerBase(Learner, HybridBlock, ControllableModel):
         if self.encoder_hidden_fc is not None:
             save_parts(filename, {"hidden": self.hidden_block()})
 
-    def load_parameters(self, filename: str, ctx=None, allow_missing: bool = False,
+    def load_parameters(self, filename: str, ctx: ContextLike = None, allow_missing: bool = False,
                         ignore_extra: bool = False) -> None:
         """Read the files written by ``save_parameters``."""
         load_parts(filename, self.file_parts(), ctx=ctx, allow_missing=allow_missing, ignore_extra=ignore_extra)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 import mxnet as mx
+from numpy.typing import ArrayLike
 
 from accelbrainbase._mxnet.checks import check_int
-from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx, resolve_ctx
+from accelbrainbase._mxnet.context import DEFAULT_CTX, ContextLike, first_ctx, resolve_ctx
 from accelbrainbase.iteratable_data import IteratableData
 from accelbrainbase.iteratabledata._base import IteratorSettingsMixin
 from accelbrainbase.iteratabledata._mxnet._batches import check_batch_size_fits, index_batches, make_rng, one_hot_on, \
@@ -39,9 +40,11 @@ class SemiSupervisedIterator(IteratorSettingsMixin, IteratableData):
     The inputs are used as given (``norm_mode=None``): scale them beforehand.
     """
 
-    def __init__(self, labeled_arr, label_arr, unlabeled_arr, test_observed_arr, test_label_arr, n_classes: int,
+    def __init__(self, labeled_arr: ArrayLike, label_arr: ArrayLike, unlabeled_arr: ArrayLike,
+                 test_observed_arr: ArrayLike, test_label_arr: ArrayLike, n_classes: int,
                  epochs: int = 100, batch_size: int = 20, unlabeled_batch_size: Optional[int] = None,
-                 steps_per_epoch: Optional[int] = None, ctx=DEFAULT_CTX, seed: Optional[int] = None) -> None:
+                 steps_per_epoch: Optional[int] = None, ctx: ContextLike = DEFAULT_CTX,
+                 seed: Optional[int] = None) -> None:
         self.epochs = epochs
         self.batch_size = batch_size
         self.norm_mode = None

@@ -19,18 +19,25 @@ Scores (one per sequence ``(T, D)``):
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 import mxnet as mx
 import numpy as np
+from numpy.typing import ArrayLike
 
 from accelbrainbase._mxnet.checks import check_int, check_number, check_rank
+
+if TYPE_CHECKING:  # annotations only
+    from accelbrainbase._mxnet.learner import Learner
+
+#: ``(N, T, D)`` sequences as a numpy array, an NDArray or anything ``numpy.asarray`` takes
+SequenceArray = Union[ArrayLike, mx.nd.NDArray]
 
 METHODS = ("mahalanobis", "mse")
 LEVELS = ("point", "sequence")
 
 
-def reconstruct(model, sequences, batch_size: int = 256) -> np.ndarray:
+def reconstruct(model: "Learner", sequences: SequenceArray, batch_size: int = 256) -> np.ndarray:
     """``model.inference`` over ``sequences`` ``(N, T, D)`` in batches; returns numpy ``(N, T, D')``."""
     check_int(batch_size, "batch_size", minimum=1)
     if isinstance(sequences, mx.nd.NDArray):
@@ -41,7 +48,7 @@ def reconstruct(model, sequences, batch_size: int = 256) -> np.ndarray:
     return np.concatenate(parts)
 
 
-def reconstruction_errors(model, sequences, batch_size: int = 256) -> np.ndarray:
+def reconstruction_errors(model: "Learner", sequences: SequenceArray, batch_size: int = 256) -> np.ndarray:
     """``|x - model(x)|`` for ``sequences`` ``(N, T, D)``; returns ``(N, T, D)``."""
     if isinstance(sequences, mx.nd.NDArray):
         sequences = sequences.asnumpy()
@@ -80,7 +87,7 @@ class AnomalyScorer:
             return errors.reshape(-1, errors.shape[2])
         return errors.reshape(errors.shape[0], -1)
 
-    def fit(self, errors) -> "AnomalyScorer":
+    def fit(self, errors: ArrayLike) -> "AnomalyScorer":
         """Fit ``N(mu, Sigma)`` on the errors ``(N, T, D)`` of normal validation sequences."""
         if self.method == "mse":
             return self
@@ -93,7 +100,7 @@ class AnomalyScorer:
         self.precision = np.linalg.pinv((1.0 - self.shrinkage) * cov + self.shrinkage * diagonal)
         return self
 
-    def score(self, errors) -> np.ndarray:
+    def score(self, errors: ArrayLike) -> np.ndarray:
         """One anomaly score per sequence of ``errors`` ``(N, T, D)``; returns ``(N,)``."""
         errors = np.asarray(errors, dtype=np.float64)
         if self.method == "mse":
@@ -112,7 +119,7 @@ class AnomalyScorer:
         return distance
 
 
-def roc_auc(scores, labels) -> float:
+def roc_auc(scores: ArrayLike, labels: ArrayLike) -> float:
     """Area under the ROC curve of ``scores`` for binary ``labels`` (1 = anomalous); ties count half."""
     from scipy.stats import rankdata
 
@@ -124,7 +131,8 @@ def roc_auc(scores, labels) -> float:
     return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
-def select_threshold(normal_scores, anomalous_scores=None, beta: float = 1.0, quantile: float = 0.99) -> float:
+def select_threshold(normal_scores: ArrayLike, anomalous_scores: Optional[ArrayLike] = None, beta: float = 1.0,
+                     quantile: float = 0.99) -> float:
     """Alarm threshold from validation scores (a score above it is an anomaly).
 
     Args:

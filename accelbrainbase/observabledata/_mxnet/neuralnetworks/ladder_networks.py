@@ -11,6 +11,7 @@ from mxnet.gluon.block import HybridBlock
 from accelbrainbase._mxnet.activations import apply_activation, check_activations
 from accelbrainbase._mxnet.checks import check_int, check_number, check_type
 from accelbrainbase._mxnet.context import DEFAULT_CTX
+from accelbrainbase._mxnet.types import GraphModule, Tensor
 from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS, Learner, check_initializer, check_regularizers
 from accelbrainbase.observable_data import ObservableData
 from accelbrainbase.observabledata._mxnet._training_graph import GraphLossMixin
@@ -180,7 +181,7 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
                 self.hybridize(**HYBRIDIZE_OPTIONS)
 
     # ------------------------------------------------------------------ paths
-    def forward_propagation(self, F, x):
+    def forward_propagation(self, F: GraphModule, x: Tensor) -> Tensor:
         """The clean path: ``x`` (B, D) → class logits (B, n_classes)."""
         h = F.flatten(x)
         for l, dense in enumerate(self.encoder_list):
@@ -212,7 +213,11 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
             h = apply_activation(F, self.shift_list[l](z), self.activation_list[l])
         return h, z_list, stats
 
-    def graph_loss(self, F, x, y, unlabeled_x):
+    def graph_loss(self, F: GraphModule, x: Tensor, y: Tensor, unlabeled_x: Tensor) -> Tuple[Tensor, ...]:
+        """``(loss, supervised, denoising, acc)``, each ``(1,)``: the supervised cross-entropy of the
+        corrupted path on the labelled rows ``x`` (B, D) / one-hot ``y`` (B, C) plus the weighted
+        denoising costs of every layer over labelled and unlabelled rows ``unlabeled_x`` (B', D);
+        ``acc`` is the clean path's accuracy on the labelled rows."""
         both = F.concat(F.flatten(x), F.flatten(unlabeled_x), dim=0)
         noisy_out, noisy_z = self._corrupted(F, both)
         clean_out, clean_z, stats = self._clean(F, both)
@@ -236,7 +241,7 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
         acc = F.mean(F.argmax(clean_labeled, axis=1) == F.argmax(y, axis=1))
         return loss, F.reshape(supervised, shape=(1,)), F.reshape(denoising, shape=(1,)), F.reshape(acc, shape=(1,))
 
-    def graph_inputs(self, batch) -> tuple:
+    def graph_inputs(self, batch: Sequence[mx.nd.NDArray]) -> tuple:
         if len(batch) < 5:
             raise ValueError("LadderNetworks needs (x, y, test_x, test_y, unlabeled_x) tuples (e.g. from "
                              "SemiSupervisedIterator); got %d items." % len(batch))

@@ -10,6 +10,7 @@ from mxnet.gluon.block import HybridBlock
 from accelbrainbase._mxnet.activations import apply_activation, check_activations
 from accelbrainbase._mxnet.checks import check_int, check_type
 from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx
+from accelbrainbase._mxnet.types import GraphModule, Tensor
 from accelbrainbase._mxnet.learner import HYBRIDIZE_OPTIONS, Learner, check_initializer, check_regularizers
 from accelbrainbase.observable_data import ObservableData
 from accelbrainbase.observabledata._mxnet._training_graph import GraphLossMixin
@@ -105,13 +106,13 @@ class VariationalAutoEncoder(GraphLossMixin, Learner, HybridBlock, ObservableDat
             return self.log_scale.data(first_ctx(self.ctx))
         return self.log_scale.var()
 
-    def forward_propagation(self, F, x):
+    def forward_propagation(self, F: GraphModule, x: Tensor) -> Tensor:
         """``x`` (B, D) → reconstruction mean (B, D) decoded from ``z = μ(x)``."""
         mean, _ = self._encode(F, x)
         self.feature_points_arr = mean
         return self._mean(F, self._decode(F, mean))
 
-    def hybrid_forward(self, F, x, **params):
+    def hybrid_forward(self, F: GraphModule, x: Tensor, **params: Tensor) -> Tensor:
         return self.forward_propagation(F, x)
 
     def inference(self, observed_arr: mx.nd.NDArray) -> mx.nd.NDArray:
@@ -125,7 +126,9 @@ class VariationalAutoEncoder(GraphLossMixin, Learner, HybridBlock, ObservableDat
     def compute_feature_points(self, observed_arr: mx.nd.NDArray) -> mx.nd.NDArray:
         return self._encode(mx.nd, observed_arr)[0]
 
-    def graph_loss(self, F, x, y):
+    def graph_loss(self, F: GraphModule, x: Tensor, y: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """Per-sample ``(negative ELBO, reconstruction, KL)``, each ``(B,)``, of ``x`` (B, D) with target
+        ``y`` (B, D), one reparametrised draw of ``z`` per sample."""
         target = F.flatten(y)
         mean, log_var = self._encode(F, x)
         z = mean + F.exp(0.5 * log_var) * F.random.normal_like(mean)

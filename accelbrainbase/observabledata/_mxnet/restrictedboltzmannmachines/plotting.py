@@ -6,11 +6,16 @@ non-interactive Agg backend, so they work on machines without a display).
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Union
 
+import mxnet as mx
 import numpy as np
+from numpy.typing import ArrayLike
 
 from accelbrainbase._mxnet.checks import check_int
+
+if TYPE_CHECKING:  # annotations only
+    import matplotlib.figure
 
 
 def _as_numpy(arr, name: str) -> np.ndarray:
@@ -47,9 +52,9 @@ def _finish(plt, fig, path: Optional[str]):
     return fig
 
 
-def plot_weight_grid(weights_arr, image_shape: Sequence[int], path: Optional[str] = None,
-                     n_columns: Optional[int] = None, max_units: Optional[int] = None,
-                     title: str = "Learned weights", cmap: str = "gray"):
+def plot_weight_grid(weights_arr: Union[ArrayLike, mx.nd.NDArray], image_shape: Sequence[int],
+                     path: Optional[str] = None, n_columns: Optional[int] = None, max_units: Optional[int] = None,
+                     title: str = "Learned weights", cmap: str = "gray") -> "matplotlib.figure.Figure":
     """Draw each hidden unit's weights ``W[j]`` as an image (each scaled to its own range).
 
     Args:
@@ -80,9 +85,11 @@ def plot_weight_grid(weights_arr, image_shape: Sequence[int], path: Optional[str
     return _finish(plt, fig, path)
 
 
-def plot_reconstructions(observed_arr, reconstructed_arr, image_shape: Sequence[int], path: Optional[str] = None,
-                         n_images: int = 10, title: str = "Top: input, bottom: reconstruction",
-                         cmap: str = "gray"):
+def plot_reconstructions(observed_arr: Union[ArrayLike, mx.nd.NDArray],
+                         reconstructed_arr: Union[ArrayLike, mx.nd.NDArray], image_shape: Sequence[int],
+                         path: Optional[str] = None, n_images: int = 10,
+                         title: str = "Top: input, bottom: reconstruction",
+                         cmap: str = "gray") -> "matplotlib.figure.Figure":
     """Draw inputs (top row) above their reconstructions (bottom row), on a common 0..1 scale.
 
     Args:

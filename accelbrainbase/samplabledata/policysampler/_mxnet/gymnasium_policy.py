@@ -1,13 +1,17 @@
 """A ``PolicySampler`` over any gymnasium environment with a discrete action space."""
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 import mxnet as mx
 import numpy as np
+from numpy.typing import ArrayLike
 
-from accelbrainbase._mxnet.context import DEFAULT_CTX, first_ctx, resolve_ctx
+from accelbrainbase._mxnet.context import DEFAULT_CTX, ContextLike, first_ctx, resolve_ctx
 from accelbrainbase.samplabledata.policy_sampler import PolicySampler
+
+if TYPE_CHECKING:  # annotations only; gymnasium is an optional extra
+    import gymnasium
 
 
 class GymnasiumPolicy(PolicySampler):
@@ -33,7 +37,7 @@ class GymnasiumPolicy(PolicySampler):
     #: the controller must not score candidates by calling observe_reward_value (it acts)
     acts_on_reward = True
 
-    def __init__(self, env, ctx=DEFAULT_CTX, seed: Optional[int] = None) -> None:
+    def __init__(self, env: "gymnasium.Env", ctx: ContextLike = DEFAULT_CTX, seed: Optional[int] = None) -> None:
         try:
             from gymnasium import spaces
         except ImportError as error:  # pragma: no cover - gymnasium is in the rl/test extras
@@ -61,7 +65,7 @@ class GymnasiumPolicy(PolicySampler):
         self.episode_returns: List[Tuple[int, float, int]] = []
 
     # ------------------------------------------------------------------ candidates
-    def candidates_of(self, obs) -> mx.nd.NDArray:
+    def candidates_of(self, obs: ArrayLike) -> mx.nd.NDArray:
         """``(1, n, obs_dim + n)``: ``obs`` paired with every action's one-hot."""
         flat = np.asarray(obs, dtype=np.float32).ravel()
         rows = np.concatenate([np.repeat(flat[None, :], self.n_actions, axis=0), self._eye], axis=1)
@@ -77,13 +81,13 @@ class GymnasiumPolicy(PolicySampler):
         self.terminated = self.truncated = False
         self.episode_return, self.episode_length = 0.0, 0
 
-    def draw(self):
+    def draw(self) -> Tuple[mx.nd.NDArray, np.ndarray]:
         """The current state's candidates (a new episode starts when the last one ended)."""
         if self._needs_reset or self._candidates is None:
             self.reset()
         return self._candidates, self._meta
 
-    def draw_next(self):
+    def draw_next(self) -> Tuple[mx.nd.NDArray, np.ndarray]:
         """The candidates of the state the last action led to (also when it ended the episode)."""
         return self._candidates, self._meta
 
@@ -116,6 +120,6 @@ class GymnasiumPolicy(PolicySampler):
         """1 when the last step reached a terminal state (a time limit is not terminal)."""
         return np.array([[1.0 if self.terminated else 0.0]], dtype=np.float32)
 
-    def check_the_end_flag(self, state_arr, meta_data_arr=None) -> bool:
+    def check_the_end_flag(self, state_arr: mx.nd.NDArray, meta_data_arr: Optional[np.ndarray] = None) -> bool:
         """True when the last step ended the episode (terminal state or time limit)."""
         return self.terminated or self.truncated
