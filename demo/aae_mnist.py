@@ -58,8 +58,8 @@ from accelbrainbase.observabledata._mxnet.neural_networks import NeuralNetworks 
 from accelbrainbase.samplabledata.condition_sampler import ConditionSampler  # noqa: E402
 from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
 from accelbrainbase.samplabledata.truesampler._mxnet.normal_true_sampler import NormalTrueSampler  # noqa: E402
-from demo.gan_common import (CTX, discriminator_network, generator_network, images, load_average,  # noqa: E402
-                             save_grid)
+from demo.gan_common import (CTX, changed_settings, discriminator_network, generator_network, images,  # noqa: E402
+                             load_average, picture_path, save_grid)
 
 BATCH = 64
 #: learning-rate factor every 100 iterations, chosen on seed 0's training-digit codes
@@ -171,6 +171,7 @@ def main():
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                                                       "docs", "images"))
     args = parser.parse_args()
+    changed = changed_settings(parser, args, keep=("out", "model"))  # before the defaults filled in below
     if args.decay is None:
         args.decay = DECAY[args.model]
     os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
@@ -216,7 +217,7 @@ def main():
     pairs = np.concatenate([np.stack([x_test[np.arange(10) * 100 + k], decoded[np.arange(10) * 100 + k]])
                             for k in range(3)])  # one digit of each class per row pair
     path = save_grid(np.concatenate([pairs.reshape(-1, 1, 28, 28), samples]),
-                     os.path.join(args.out, "%s_mnist.png" % args.model))
+                     picture_path(args.out, "%s_mnist" % args.model, changed))
     print("image: %s" % os.path.relpath(path))
     print("total %.0f s (CPU %.0f s); %s" % (time.perf_counter() - started, time.process_time(), load_average()))
 

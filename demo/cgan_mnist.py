@@ -54,7 +54,7 @@ from accelbrainbase.samplabledata.noisesampler._mxnet.normal_noise_sampler impor
 from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
 from demo.gan_common import (CTX, BackgroundClassifier, MinibatchStddev, classifier_score,  # noqa: E402
                              demo_arguments, discriminator_network, generator_network, images, load_average,
-                             save_grid)
+                             picture_path, save_grid)
 
 BATCH = 64
 Z = 64
@@ -289,7 +289,7 @@ def main():
     print("classifier score of the generated digits: %.2f" % classifier_score(classifier.probabilities(digits)))
     # grid: row r holds the first ten digits conditioned on r
     grid = np.concatenate([digits[conditions == c][:10] for c in range(CLASSES)])
-    path = save_grid(grid, os.path.join(args.out, "cgan_mnist_samples.png"))
+    path = save_grid(grid, picture_path(args.out, "cgan_mnist_samples", args.changed))
     print("samples (row r: conditioned on r): %s" % os.path.relpath(path))
     print("total %.0f s; %s" % (time.perf_counter() - started, load_average()))
 

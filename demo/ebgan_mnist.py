@@ -45,7 +45,7 @@ from accelbrainbase.observabledata._mxnet.convolutionalneuralnetworks.convolutio
 from accelbrainbase.samplabledata.noisesampler._mxnet.normal_noise_sampler import NormalNoiseSampler  # noqa: E402
 from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
 from demo.gan_common import (CTX, BackgroundClassifier, _cnn, classifier_score, demo_arguments,  # noqa: E402
-                             generator_network, images, load_average, save_grid)
+                             generator_network, images, load_average, picture_path, save_grid)
 from demo.gan_mnist import generate  # noqa: E402
 
 BATCH = 64
@@ -105,7 +105,7 @@ def main():
     classifier = judge.result()
     print("classifier score: generated %.2f, real test %.2f"
           % (classifier_score(classifier.probabilities(generated)), classifier_score(classifier.probabilities(x_test))))
-    path = save_grid(generated, os.path.join(args.out, "ebgan_mnist_samples.png"))
+    path = save_grid(generated, picture_path(args.out, "ebgan_mnist_samples", args.changed))
     print("samples: %s" % os.path.relpath(path))
     print("total %.0f s; %s" % (time.perf_counter() - started, load_average()))
 

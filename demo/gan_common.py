@@ -13,6 +13,7 @@
 """
 import argparse
 import os
+import re
 import sys
 import time
 from typing import Optional
@@ -247,8 +248,26 @@ def demo_arguments(doc: str, iterations: int = 1500, configure=None) -> argparse
     if configure is not None:
         configure(parser)
     args = parser.parse_args()
+    args.changed = changed_settings(parser, args)
     os.environ.setdefault("ACCELBRAINBASE_PROGRESS", "0")
     return args
+
+
+def changed_settings(parser: argparse.ArgumentParser, args: argparse.Namespace, keep=("out",)) -> dict:
+    """The options of ``args`` that differ from ``parser``'s defaults (``keep`` left out)."""
+    return {key: value for key, value in vars(args).items()
+            if key not in keep and key != "changed" and value != parser.get_default(key)}
+
+
+def picture_path(out: str, stem: str, changed: dict) -> str:
+    """``out/stem.png`` for the documented command; with other settings, a name that says which
+    (``gan_mnist_samples_seed-1_split-seed-2.png``), so that a measurement run never replaces the
+    picture the docs show."""
+    parts = []
+    for key, value in sorted(changed.items()):
+        key = key.replace("_", "-")
+        parts.append(key if value is True else "%s-%s" % (key, re.sub(r"[^A-Za-z0-9.+-]", "", str(value))))
+    return os.path.join(out, "_".join([stem] + parts) + ".png")
 
 
 #: the thread settings a judge worker starts with (read by MXNet when it loads)

@@ -54,7 +54,7 @@ from accelbrainbase.samplabledata.noisesampler._mxnet.normal_noise_sampler impor
 from accelbrainbase.samplabledata.true_sampler import TrueSampler  # noqa: E402
 from demo.gan_common import (CTX, BackgroundClassifier, classifier_score, demo_arguments,  # noqa: E402
                              discriminator_network, frechet_distance, generator_network, images, load_average,
-                             save_grid)
+                             picture_path, save_grid)
 
 BATCH = 64
 Z = 64  # the benchmark's latent size (benchmarks/bench_gan.py)
@@ -192,7 +192,7 @@ def main():
           "real train %.2f (ratio %.2f, last iterate %.2f; target <= 3)"
           % (result["frechet_generated"], last["frechet_generated"], result["frechet_real"],
              result["frechet_generated"] / result["frechet_real"], last["frechet_generated"] / last["frechet_real"]))
-    path = save_grid(generated, os.path.join(args.out, "gan_mnist_samples.png"))
+    path = save_grid(generated, picture_path(args.out, "gan_mnist_samples", args.changed))
     print("samples: %s" % os.path.relpath(path))
     print("total %.0f s; %s" % (time.perf_counter() - started, load_average()))
 

@@ -189,3 +189,27 @@ def test_judge_trained_in_a_worker_process_is_the_in_process_judge():
     assert judge.test_accuracy == pytest.approx(in_process.test_accuracy, abs=1e-3)
     np.testing.assert_allclose(judge.probabilities(x_test[:300]), in_process.probabilities(x_test[:300]), atol=1e-4)
     np.testing.assert_allclose(judge.features(x_test[:300]), in_process.features(x_test[:300]), rtol=1e-3, atol=1e-3)
+
+
+def test_a_demo_run_with_other_settings_does_not_replace_the_documented_picture(monkeypatch):
+    """The GAN-family demos write their picture into docs/images; only the documented command
+    (default settings, any --out) writes the documented name, any other run a name that says
+    which settings differ."""
+    import sys
+
+    from demo.gan_common import demo_arguments, picture_path
+
+    def split_seed(parser):
+        parser.add_argument("--split-seed", type=int, default=None)
+
+    monkeypatch.setattr(sys, "argv", ["gan_mnist.py", "--out", "/tmp/pictures"])
+    args = demo_arguments("doc", iterations=4000, configure=split_seed)
+    assert args.changed == {}
+    assert picture_path(args.out, "gan_mnist_samples", args.changed) == "/tmp/pictures/gan_mnist_samples.png"
+
+    monkeypatch.setattr(sys, "argv", ["gan_mnist.py", "--seed", "1", "--split-seed", "2", "--iterations", "4000"])
+    args = demo_arguments("doc", iterations=4000, configure=split_seed)
+    assert args.changed == {"seed": 1, "split_seed": 2}  # --iterations 4000 is the default
+    assert picture_path("out", "gan_mnist_samples", args.changed) == "out/gan_mnist_samples_seed-1_split-seed-2.png"
+    assert picture_path("out", "aae_mnist", {"no_minibatch_features": True, "decay": 0.9}) == \
+        "out/aae_mnist_decay-0.9_no-minibatch-features.png"
