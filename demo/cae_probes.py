@@ -17,7 +17,7 @@ demo's first protocol) is printed beside it. The demo also prints the contractiv
 Jacobian norm, finite-difference estimate) per epoch, and the mean pairwise cosine of the test
 codes of the repelling and the plain CAE.
 
-    python demo/cae_probes.py [--epochs 20] [--seeds 0 1 2] [--figure docs/images/cae_probes.png]
+    python demo/cae_probes.py [--epochs 20] [--seeds 0 1 2] [--figure docs/images/cae_probes.png] [--split-seed N]
 """
 import argparse
 import os
@@ -232,11 +232,12 @@ def figure(all_results, path):
     plt.close(fig)
 
 
-def _run_model_in_worker(seed: int, name: str, epochs: int) -> dict:
-    return run_model(seed, name, epochs, mnist_subset())
+def _run_model_in_worker(seed: int, name: str, epochs: int, split_seed: Optional[int] = None) -> dict:
+    return run_model(seed, name, epochs, mnist_subset(split_seed))
 
 
-def main(epochs: int = EPOCHS, seeds=(0, 1, 2), figure_path=None, jobs: int = 2) -> list:
+def main(epochs: int = EPOCHS, seeds=(0, 1, 2), figure_path=None, jobs: int = 2,
+         split_seed: Optional[int] = None) -> list:
     """Train and probe every model for each seed; with ``jobs`` > 1, one (seed, model) pair per job in
     ``jobs`` worker processes of one thread each (these small convolutions do not get faster with a
     second thread, so two processes use the two cores where one process would use one); ``jobs=1``
@@ -244,7 +245,7 @@ def main(epochs: int = EPOCHS, seeds=(0, 1, 2), figure_path=None, jobs: int = 2)
     started = time.time()
     jobs = max(1, min(jobs, len(seeds) * len(MODELS)))
     if jobs == 1:
-        data = mnist_subset()
+        data = mnist_subset(split_seed)
         all_results = [run_seed(seed, epochs, data) for seed in seeds]
     else:
         import multiprocessing
@@ -254,9 +255,9 @@ def main(epochs: int = EPOCHS, seeds=(0, 1, 2), figure_path=None, jobs: int = 2)
         # one job per (seed, model), the slow ladder networks first, handed out one at a time, so
         # that the two workers finish together (per seed, the ladder takes ~70 % of the time)
         order = ["ConvolutionalLadderNetworks"] + [name for name in MODELS if name != "ConvolutionalLadderNetworks"]
-        jobs_list = [(seed, name, epochs) for name in order for seed in seeds]
+        jobs_list = [(seed, name, epochs, split_seed) for name in order for seed in seeds]
         with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-            done = dict(zip([(seed, name) for seed, name, _ in jobs_list],
+            done = dict(zip([(seed, name) for seed, name, _, _ in jobs_list],
                             pool.starmap(_run_model_in_worker, jobs_list, chunksize=1)))
         all_results = [{name: done[(seed, name)] for name in MODELS} for seed in seeds]
     for seed, results in zip(seeds, all_results):
@@ -290,5 +291,8 @@ if __name__ == "__main__":
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--figure", default=None)
     parser.add_argument("--jobs", type=int, default=2, help="worker processes, one (seed, model) pair at a time each (default 2; 1: in-process)")
+    parser.add_argument("--split-seed", type=int, default=None,
+                        help="train and test on a random stratified 400/100-per-digit split drawn with this seed "
+                             "(demo.mnist.mnist_subset) instead of the demos' fixed split")
     args = parser.parse_args()
-    main(args.epochs, tuple(args.seeds), args.figure, args.jobs)
+    main(args.epochs, tuple(args.seeds), args.figure, args.jobs, args.split_seed)
