@@ -197,18 +197,25 @@ def semi_data(digits_arrays, per_class=10):
 
 
 def test_ladder_beats_its_supervised_twin_with_100_labels(digits_arrays):
+    """The ladder against its MLP twin (no noise, no denoising costs) given the twin's best length: trained
+    as long as the ladder the twin over-fits its 100 labels (0.76 after 6 epochs against 0.86 after 1-2),
+    so it is scored at 1, 2, 3 and 6 epochs and the ladder must beat the best of them."""
     x_l, y_l, x_u, x_t, y_t = semi_data(digits_arrays)
-    scores = {}
-    for name, cost, noise in (("mlp", 0.0, 0.0), ("ladder", [1000.0, 10.0, 0.1, 0.1], 0.3)):
+
+    def trained(epochs, cost, noise):
         mx.random.seed(0)
-        iterator = SemiSupervisedIterator(x_l, y_l, x_u, x_t, y_t, n_classes=10, epochs=6, batch_size=50,
+        iterator = SemiSupervisedIterator(x_l, y_l, x_u, x_t, y_t, n_classes=10, epochs=epochs, batch_size=50,
                                           unlabeled_batch_size=100, ctx=mx.cpu(), seed=0)
         model = LadderNetworks(64, [256, 128, 10], noise_std_list=noise, denoising_cost_list=cost, ctx=mx.cpu())
         model.learn(iterator)
-        scores[name] = float((model.inference(nd.array(x_t)).argmax(axis=1).asnumpy() == y_t).mean())
-        assert model.loss_history.to_frame()["test_acc"].iloc[-1] == pytest.approx(scores[name], abs=1e-6)
-    assert scores["ladder"] >= 0.85
-    assert scores["ladder"] >= scores["mlp"] + 0.05
+        score = float((model.inference(nd.array(x_t)).argmax(axis=1).asnumpy() == y_t).mean())
+        assert model.loss_history.to_frame()["test_acc"].iloc[-1] == pytest.approx(score, abs=1e-6)
+        return score
+
+    ladder = trained(6, [1000.0, 10.0, 0.1, 0.1], 0.3)
+    twin = {epochs: trained(epochs, 0.0, 0.0) for epochs in (1, 2, 3, 6)}
+    assert ladder >= 0.87
+    assert ladder >= max(twin.values()) + 0.02, (ladder, twin)
 
 
 def test_ladder_bad_input():
