@@ -40,7 +40,7 @@ class _Combinator(HybridBlock):
     def hybrid_forward(self, F, z_noisy, u, a):
         # the ten coefficient rows are broadcast to the batch once, (B, 10, size), and the rest is
         # element-wise: one reduction over the batch in the backward pass instead of one per
-        # coefficient (same values and gradients; 1.7x faster on a 150x500 layer)
+        # coefficient (same values and gradients)
         rows = F.broadcast_like(F.expand_dims(a, axis=0), F.expand_dims(u, axis=1), lhs_axes=(0,), rhs_axes=(0,))
         c = F.split(rows, num_outputs=10, axis=1, squeeze_axis=True)
         mu = F.sigmoid(u * c[1] + c[2]) * c[0] + u * c[3] + c[4]
