@@ -106,7 +106,10 @@ class LadderNetworks(GraphLossMixin, Learner, HybridBlock, ObservableData):
         noise_std_list: the corruption's standard deviation, one number for every layer or a
             list with one entry per layer *including the input* (``len(units_list) + 1``).
         denoising_cost_list: the weight of each layer's reconstruction cost, one per layer
-            including the input (``len(units_list) + 1``); e.g. ``[1000, 10, 0.1, 0.1]``.
+            including the input (``len(units_list) + 1``); e.g. ``[1000, 10, 0.1, 0.1]``. The
+            decoder is built from the top down to the lowest layer whose cost is not 0 (below it,
+            ``decoder_list`` and ``combinator_list`` hold ``None``); with every cost 0 the model is
+            the plain MLP with no decoder at all.
         learning_rate, learning_attenuate_rate, attenuate_epoch, optimizer_name, ctx,
         hybridize_flag, regularizatable_data_list, initializer: as in ``NeuralNetworks``.
 
