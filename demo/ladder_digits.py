@@ -37,6 +37,7 @@ import accelbrainbase  # noqa: E402,F401
 import mxnet as mx  # noqa: E402
 import numpy as np  # noqa: E402
 
+from accelbrainbase._mxnet.engine import LearningSchedule  # noqa: E402
 from accelbrainbase.iteratabledata._mxnet.semi_supervised_iterator import SemiSupervisedIterator  # noqa: E402
 from accelbrainbase.observabledata._mxnet.neuralnetworks.ladder_networks import LadderNetworks  # noqa: E402
 
@@ -84,30 +85,12 @@ def accuracy(model, x, y) -> float:
     return float((model.inference(mx.nd.array(x, ctx=mx.cpu())).argmax(axis=1).asnumpy() == y).mean())
 
 
-class AnnealedLadderNetworks(LadderNetworks):
-    """``LadderNetworks`` whose rate is held for the first two thirds of ``total_steps`` and then
-    falls linearly to zero, step by step (set before each training step; the engine's own decay
-    is left at 1)."""
-
-    def __init__(self, *args, total_steps: int, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.total_steps, self.steps_done = total_steps, 0
-
-    def training_step(self, batch):
-        held = (2 * self.total_steps) // 3
-        rate = self.learning_schedule.learning_rate
-        if self.steps_done >= held:
-            rate *= (self.total_steps - self.steps_done) / float(self.total_steps - held)
-        self.set_learning_rate(rate)
-        self.steps_done += 1
-        return super().training_step(batch)
-
-
 def run_ladder(data, epochs, seed, denoising_cost_list, noise_std):
     mx.random.seed(seed)
-    model = AnnealedLadderNetworks(64, UNITS, noise_std_list=noise_std, denoising_cost_list=denoising_cost_list,
-                                   learning_rate=LEARNING_RATE, optimizer_name="adam", ctx=mx.cpu(),
-                                   total_steps=epochs * STEPS_PER_EPOCH)
+    model = LadderNetworks(64, UNITS, noise_std_list=noise_std, denoising_cost_list=denoising_cost_list,
+                           learning_rate=LEARNING_RATE, optimizer_name="adam", ctx=mx.cpu())
+    # the engine holds the rate for two thirds of the steps, then lowers it linearly to zero
+    model.learning_schedule = LearningSchedule(LEARNING_RATE, anneal_from=2 / 3)
     model.learn(iterator(data, epochs, seed))
     return model, accuracy(model, data[3], data[4])
 

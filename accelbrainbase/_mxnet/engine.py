@@ -5,7 +5,8 @@ the learner only through this public protocol (``accelbrainbase._mxnet.learner.L
 implements every hook with a back-propagation default):
 
 ``learning_schedule``
-    a :class:`LearningSchedule`: initial rate, decay factor, decay period in epochs.
+    a :class:`LearningSchedule`: initial rate, decay factor, decay period in epochs (or a
+    hold-then-linear anneal over the run's steps).
 ``on_fit_start(state)`` / ``on_fit_end(state)``
     called once before the first and after the last step; ``state`` is the run's
     :class:`FitState` (epoch, step, history, ``interrupted``, ...).
@@ -75,11 +76,37 @@ REQUIRED_HOOKS = ("training_step", "after_step", "trainers", "set_learning_rate"
 @dataclass(frozen=True)
 class LearningSchedule:
     """Initial learning rate, multiplied by ``attenuate_rate`` at the start of every
-    ``attenuate_epoch``-th epoch."""
+    ``attenuate_epoch``-th epoch; or, with ``anneal_from`` (a fraction in [0, 1) of the run's
+    steps), held for that fraction of the steps and then lowered linearly, step by step, to zero
+    at the end of the run (the shape of Rasmus et al. 2015's ladder schedule). The two decays
+    are exclusive: ``anneal_from`` needs ``attenuate_rate == 1``.
+
+    Example: ``model.learning_schedule = LearningSchedule(5e-3, anneal_from=2 / 3)``.
+    """
 
     learning_rate: float
     attenuate_rate: float = 1.0
     attenuate_epoch: int = 1
+    anneal_from: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        if self.anneal_from is not None:
+            check_number(self.anneal_from, "anneal_from", minimum=0.0)
+            if not self.anneal_from < 1.0:
+                raise ValueError("anneal_from must be a fraction of the run's steps in [0, 1), got %r."
+                                 % (self.anneal_from,))
+            if self.attenuate_rate != 1.0:
+                raise ValueError("anneal_from replaces the epoch decay; it needs attenuate_rate == 1, got %r."
+                                 % (self.attenuate_rate,))
+
+    def annealed_rate(self, step: int, total_steps: int) -> float:
+        """The rate of step ``step`` (0-based) of ``total_steps`` under ``anneal_from``: the
+        initial rate for the first ``round(anneal_from * total_steps)`` steps, then
+        ``rate * (total_steps - step) / (total_steps - held)``."""
+        held = min(int(round(self.anneal_from * total_steps)), total_steps - 1)
+        if step < held:
+            return self.learning_rate
+        return self.learning_rate * max(total_steps - step, 0) / float(total_steps - held)
 
     @classmethod
     def checked(cls, learning_rate, attenuate_rate, attenuate_epoch) -> "LearningSchedule":
@@ -373,7 +400,12 @@ def fit(
     try:
         if remaining:
             for batch in source.batches(state.epoch):
-                if in_epoch == 0 and state.epoch > 0 and state.epoch % schedule.attenuate_epoch == 0 \
+                if schedule.anneal_from is not None:
+                    rate = schedule.annealed_rate(state.step, source.total_steps)
+                    if rate != state.learning_rate or first:
+                        state.learning_rate = rate
+                        learner.set_learning_rate(rate)
+                elif in_epoch == 0 and state.epoch > 0 and state.epoch % schedule.attenuate_epoch == 0 \
                         and schedule.attenuate_rate != 1.0:
                     state.learning_rate *= schedule.attenuate_rate
                     learner.set_learning_rate(state.learning_rate)

@@ -59,6 +59,66 @@ def test_learning_rate_decays_once_every_attenuate_epoch(digits_batches):
     assert m.trainer.learning_rate == pytest.approx(0.025)
 
 
+
+def test_anneal_from_holds_the_rate_then_lowers_it_linearly_to_zero_step_by_step(digits_batches):
+    """``LearningSchedule(anneal_from=f)``: the rate each step trains with is the initial one for the
+    first round(f * total) steps, then falls linearly to reach zero after the last; learning still works."""
+    from accelbrainbase._mxnet.engine import LearningSchedule
+
+    m = model(learning_rate=0.05, optimizer_name="sgd")
+    m.learning_schedule = LearningSchedule(0.05, anneal_from=0.5)
+    seen = []
+    original = m.training_step
+
+    def recording_step(batch):
+        seen.append(m.trainer.learning_rate)
+        return original(batch)
+
+    m.training_step = recording_step
+    data = digits_batches(epochs=2, batch_size=202)  # 1,617 rows: 8 steps an epoch, 16 in all
+    m.learn(data)
+    total = len(seen)
+    assert total == 16
+    expected = [0.05] * 8 + [0.05 * (total - k) / 8.0 for k in range(8, total)]
+    np.testing.assert_allclose(seen, expected, rtol=1e-12)
+    frame = m.loss_history.to_frame()
+    assert frame["train_loss"].iloc[-1] < frame["train_loss"].iloc[0]
+
+
+def test_anneal_from_resumes_on_the_same_rates(tmp_path, digits_batches):
+    from accelbrainbase._mxnet.engine import LearningSchedule
+
+    def run(epochs, resume, path):
+        m = model(learning_rate=0.05, optimizer_name="sgd")
+        m.learning_schedule = LearningSchedule(0.05, anneal_from=0.25)
+        seen = []
+        original = m.training_step
+        m.training_step = lambda batch: (seen.append(m.trainer.learning_rate), original(batch))[1]
+        m.learn(digits_batches(epochs=epochs, batch_size=202), checkpoint_path=path, resume=resume)
+        return seen
+
+    whole = run(4, False, str(tmp_path / "whole.ckpt"))
+    path = str(tmp_path / "part.ckpt")
+    first = run(2, False, path)
+    # a 2-epoch run anneals over its own 16 steps; resumed with 4 epochs, the rates follow the 32-step run
+    rest = run(4, True, path)
+    assert len(first) == 16 and len(rest) == 16
+    np.testing.assert_allclose(rest, whole[16:], rtol=1e-12)
+
+
+def test_anneal_from_bad_values_are_rejected_by_name():
+    from accelbrainbase._mxnet.engine import LearningSchedule
+
+    for bad in (1.0, 1.5, -0.1):
+        with pytest.raises(ValueError, match="anneal_from"):
+            LearningSchedule(0.01, anneal_from=bad)
+    with pytest.raises(TypeError, match="anneal_from"):
+        LearningSchedule(0.01, anneal_from="half")
+    with pytest.raises(ValueError, match="attenuate_rate"):
+        LearningSchedule(0.01, attenuate_rate=0.9, anneal_from=0.5)
+    assert LearningSchedule(0.01, anneal_from=0.0).annealed_rate(0, 4) == pytest.approx(0.01)
+
+
 def test_nan_loss_stops_with_floating_point_error_and_keeps_the_last_checkpoint(tmp_path, digits_batches):
     batches = digits_batches(epochs=4)
     per_epoch = batches.iter_n // batches.epochs
